@@ -1,0 +1,27 @@
+"""POST /api/v1/followup on the Processor: a seller writes to the buyer."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, status
+
+from processor.app.api.deps import FollowUpsDep
+from shared.models.proposals import FollowUpReceipt, SellerFollowUp
+from shared.utils.http_errors import error_responses
+
+router = APIRouter(tags=["follow-ups"])
+
+
+@router.post(
+    "/followup",
+    response_model=FollowUpReceipt,
+    status_code=status.HTTP_201_CREATED,
+    summary="Send a seller follow-up to the buyer",
+    responses=error_responses(403, 404, 409, 422),
+)
+async def seller_followup(
+    followups: FollowUpsDep,
+    body: SellerFollowUp = Body(examples=[{
+        "OrderReqID": "ORD-001", "Seller": "SELLER-001", "ProposalID": "PROP-001",
+        "Message": {"content": {"URLs": [], "MessageType": "text", "Message": "Delivery is door to door"}},
+    }]),
+) -> FollowUpReceipt:
+    return await followups.from_seller(body)

@@ -1,0 +1,83 @@
+"""Everything the Processor runs, built and started in the lifespan, stopped in reverse."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from processor.app.config import ProcessorSettings
+from processor.app.grpc_server.server import ProcessorGrpcServer
+from processor.app.grpc_server.servicer import OrderNonStreamingServicer, OrderStreamingServicer
+from processor.app.services.event_log import EventLog
+from processor.app.services.expiry import ExpirySweeper
+from processor.app.services.followups import FollowUpService
+from processor.app.services.notify import LoggingNotifier, NoticeDispatcher
+from processor.app.services.order_store import OrderStore
+from processor.app.services.orders import OrderService
+from processor.app.services.seller_directory import SellerDirectory, read_sellers_file
+from processor.app.services.update_proposals import ProposalService
+from shared.db.engine import make_engine, make_sessionmaker
+from shared.db.migrate import upgrade_to_head
+from shared.utils.task_queue import PriorityTaskQueue
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@dataclass
+class Processor:
+    settings: ProcessorSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker
+    queue: PriorityTaskQueue
+    events: EventLog
+    directory: SellerDirectory
+    orders: OrderService
+    proposals: ProposalService
+    followups: FollowUpService
+    sweeper: ExpirySweeper
+    grpc: ProcessorGrpcServer
+    _sweeper_task: asyncio.Task | None = None
+
+    @classmethod
+    def build(cls, settings: ProcessorSettings) -> "Processor":
+        engine = make_engine(settings.resolved_database_url("processor"))
+        sessions = make_sessionmaker(engine)
+        queue = PriorityTaskQueue(settings.max_concurrent_tasks)
+        events = EventLog(sessions, poll_seconds=settings.stream_poll_seconds)
+        store = OrderStore(sessions, events)
+        directory = SellerDirectory(sessions)
+        notices = NoticeDispatcher(queue, LoggingNotifier())
+        orders = OrderService(store, directory, queue, notices, settings)
+        proposals = ProposalService(store, settings)
+        followups = FollowUpService(store, notices)
+        sweeper = ExpirySweeper(sessions, orders, proposals, queue, max_sleep_seconds=settings.expiry_check_seconds)
+        grpc_server = ProcessorGrpcServer(
+            OrderStreamingServicer(orders, events),
+            OrderNonStreamingServicer(orders, followups, queue),
+            host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
+        )
+        return cls(settings, engine, sessions, queue, events, directory, orders, proposals, followups, sweeper, grpc_server)
+
+    async def start(self) -> None:
+        await upgrade_to_head(self.engine, MIGRATIONS)
+        if self.settings.sellers_file:
+            count = await self.directory.upsert(read_sellers_file(self.settings.sellers_file))
+            log.info("seller directory: %d sellers from %s", count, self.settings.sellers_file)
+        self.queue.start()
+        self._sweeper_task = asyncio.create_task(self.sweeper.run(), name="expiry-sweeper")
+        await self.grpc.start()
+        log.info("gRPC listening on %s:%d", self.settings.bind_host, self.grpc.port)
+
+    async def stop(self) -> None:
+        # Streams end first so the Requestor reconnects (to us after restart, or to a peer).
+        self.events.close()
+        await self.grpc.stop(self.settings.grpc_grace_seconds)
+        if self._sweeper_task:
+            self._sweeper_task.cancel()
+            await asyncio.gather(self._sweeper_task, return_exceptions=True)
+        await self.queue.close()
+        await self.engine.dispose()

@@ -1,0 +1,111 @@
+"""Processor tables: sellers, orders, invitations, proposals, follow-ups, edit locks, event log."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db.types import JsonColumn, UtcDateTime
+
+ID = String(128)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Seller(Base):
+    __tablename__ = "sellers"
+
+    seller_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    industries: Mapped[list[str]] = mapped_column(JsonColumn)
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    gchat_webhook: Mapped[str | None] = mapped_column(Text, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    order_req_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    session_id: Mapped[str] = mapped_column(ID)
+    notification_type: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Row version: a second replica that read a stale row fails its UPDATE instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+
+    order_req_id: Mapped[str] = mapped_column(ForeignKey("orders.order_req_id"), primary_key=True)
+    seller_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    rank: Mapped[int] = mapped_column(Integer)
+    distance_km: Mapped[float | None] = mapped_column(Float, nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(String(16))
+
+
+class Proposal(Base):
+    __tablename__ = "proposals"
+
+    proposal_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    order_req_id: Mapped[str] = mapped_column(ForeignKey("orders.order_req_id"), index=True)
+    seller_id: Mapped[str] = mapped_column(ID)
+    state: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    last_seq: Mapped[int] = mapped_column(Integer)  # the latest event about this proposal
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EditLock(Base):
+    __tablename__ = "edit_locks"
+
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.proposal_id"), primary_key=True)
+    order_req_id: Mapped[str] = mapped_column(ID, index=True)
+    seller_id: Mapped[str] = mapped_column(ID)
+    token: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class FollowUp(Base):
+    __tablename__ = "follow_ups"
+
+    follow_up_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_req_id: Mapped[str] = mapped_column(ForeignKey("orders.order_req_id"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    seller_id: Mapped[str] = mapped_column(ID, default="")
+    proposal_id: Mapped[str] = mapped_column(ID, default="")
+    audience: Mapped[list[str]] = mapped_column(JsonColumn)
+    message: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OrderEventRow(Base):
+    """The per-order event log: appended in the same transaction as the change it records."""
+
+    __tablename__ = "order_events"
+
+    order_req_id: Mapped[str] = mapped_column(ForeignKey("orders.order_req_id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+Index("ix_orders_active_expiry", Order.state, Order.expires_at)

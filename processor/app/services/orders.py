@@ -1,0 +1,228 @@
+"""Order lifecycle on the Processor: initiate → select → Open ⇄ Paused → Finalised | Expired."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from processor.app.config import ProcessorSettings
+from processor.app.db.tables import Invitation, Order
+from processor.app.services.notify import NoticeDispatcher, NoticeKind, SellerNotice
+from processor.app.services.order_store import OrderStore
+from processor.app.services.rules import (
+    ACTIVE_ORDER_STATES,
+    close_open_proposals,
+    effective_state,
+    live_lock,
+    order_proposals,
+    proposal_payload,
+    set_proposal_state,
+)
+from processor.app.services.select_sellers import select_sellers
+from processor.app.services.seller_directory import SellerDirectory
+from shared.errors import Conflict, NotFound
+from shared.models.common import utcnow
+from shared.models.events import OrderStatusPayload, SellersSelectedPayload
+from shared.models.orders import OrderDetails, OrderSummary, SelectedSeller
+from shared.models.states import EventType, OrderState, ProposalState, check_order_transition
+from shared.utils.task_queue import Priority, PriorityTaskQueue
+
+
+@dataclass(frozen=True)
+class InitiateCommand:
+    order_req_id: str
+    session_id: str
+    notification_type: str
+    details: OrderDetails
+
+
+class OrderService:
+    def __init__(
+        self,
+        store: OrderStore,
+        directory: SellerDirectory,
+        queue: PriorityTaskQueue,
+        notices: NoticeDispatcher,
+        settings: ProcessorSettings,
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self._queue = queue
+        self._notices = notices
+        self._settings = settings
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def summary(self, order_req_id: str) -> OrderSummary:
+        async with self._store.sessions() as session:
+            order = await session.get(Order, order_req_id)
+            if order is None:
+                raise NotFound(f"order {order_req_id} not found")
+            invitations = (await session.scalars(
+                select(Invitation).where(Invitation.order_req_id == order_req_id).order_by(Invitation.rank)
+            )).all()
+        return OrderSummary(
+            order_req_id=order.order_req_id, session_id=order.session_id, state=order.state,
+            expires_at=order.expires_at, last_seq=order.last_seq, reason=order.reason,
+            sellers=[
+                SelectedSeller(seller_id=i.seller_id, name=i.name, rank=i.rank, distance_km=i.distance_km,
+                               duration_s=i.duration_s, source=i.source)
+                for i in invitations
+            ],
+        )
+
+    async def active_orders(self) -> list[Order]:
+        async with self._store.sessions() as session:
+            return list((await session.scalars(
+                select(Order).where(Order.state.in_([s.value for s in ACTIVE_ORDER_STATES])).order_by(Order.expires_at)
+            )).all())
+
+    # --- initiate and select ---------------------------------------------------------------
+
+    async def initiate(self, command: InitiateCommand) -> OrderSummary:
+        """Idempotent: the same id from the same session returns the order as it stands."""
+        async with self._store.change(command.order_req_id) as change:
+            order = change.order
+            if order is None:
+                now = utcnow()
+                minutes = command.details.expiry_minutes or self._settings.order_expiry_minutes
+                order = Order(
+                    order_req_id=command.order_req_id, session_id=command.session_id,
+                    notification_type=command.notification_type, state=OrderState.INITIATED.value, reason="",
+                    details=command.details.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
+                    expires_at=now + timedelta(minutes=minutes), created_at=now, last_seq=0,
+                )
+                change.session.add(order)
+                change.order = order
+                change.append(EventType.REQUEST_SUBMISSIONS, OrderStatusPayload(
+                    state=OrderState.INITIATED, session_id=order.session_id, expires_at=order.expires_at,
+                ))
+            elif order.session_id != command.session_id:
+                raise Conflict(f"order {command.order_req_id} was initiated by another session")
+            needs_selection = order.state == OrderState.INITIATED.value
+            deadline = order.expires_at.timestamp()
+        if needs_selection:
+            await self._queue.run(
+                lambda: self._select_and_open(command.order_req_id),
+                priority=Priority.NEW_WORK, deadline=deadline, name=f"select:{command.order_req_id}",
+            )
+        return await self.summary(command.order_req_id)
+
+    async def _select_and_open(self, order_req_id: str) -> None:
+        order = await self._store.get(order_req_id)
+        details = OrderDetails.model_validate(order.details)
+        selection = select_sellers(
+            await self._directory.active_candidates(), details,
+            find_max_sel=self._settings.find_max_sel, search_radius_km=self._settings.search_radius_km,
+        )
+        async with self._store.change(order_req_id) as change:
+            order = change.existing
+            if order.state != OrderState.INITIATED.value:
+                return  # a concurrent initiate already selected
+            if not selection.sellers:
+                self._transition(change.existing, OrderState.FAILED)
+                order.reason = _no_seller_reason(details, self._settings.search_radius_km)
+                change.append(EventType.ORDER_FAILED, OrderStatusPayload(state=OrderState.FAILED, reason=order.reason))
+                return
+            for seller in selection.sellers:
+                change.session.add(Invitation(
+                    order_req_id=order_req_id, seller_id=seller.seller_id, name=seller.name, rank=seller.rank,
+                    distance_km=seller.distance_km, duration_s=seller.duration_s, source=seller.source,
+                ))
+            self._transition(order, OrderState.OPEN)
+            change.append(EventType.SELLERS_SELECTED, SellersSelectedPayload(
+                sellers=selection.sellers, ranking_source=selection.ranking_source,
+            ))
+        self._notices.dispatch([
+            SellerNotice(order_req_id, s.seller_id, NoticeKind.INVITATION, f"New order {order_req_id}: please send a proposal")
+            for s in selection.sellers
+        ])
+
+    # --- buyer control actions -------------------------------------------------------------
+
+    async def finalize(self, order_req_id: str, proposal_id: str) -> tuple[OrderSummary, int]:
+        now = utcnow()
+        async with self._store.change(order_req_id) as change:
+            order = change.existing
+            self._check(order, OrderState.FINALISED, now)
+            proposals = await order_proposals(change)
+            winner = proposals.get(proposal_id)
+            if winner is None:
+                raise NotFound(f"proposal {proposal_id} not found in order {order_req_id}")
+            await live_lock(change, winner, now)
+            set_proposal_state(change, winner, ProposalState.ACCEPTED)
+            closed = await close_open_proposals(change, proposals, keep=proposal_id)
+            winner.last_seq = change.append(EventType.PROPOSAL_ACCEPTED, proposal_payload(winner)).seq
+            self._transition(order, OrderState.FINALISED)
+            change.append(EventType.ORDER_FINALISED, OrderStatusPayload(
+                state=OrderState.FINALISED, winning_proposal_id=proposal_id,
+            ))
+            seq = change.last_seq
+        self._notices.dispatch(
+            [SellerNotice(order_req_id, winner.seller_id, NoticeKind.PROPOSAL_ACCEPTED, f"Your proposal {proposal_id} won")]
+            + [SellerNotice(order_req_id, p.seller_id, NoticeKind.PROPOSAL_CLOSED, f"Proposal {p.proposal_id} was not chosen")
+               for p in closed]
+        )
+        return await self.summary(order_req_id), seq
+
+    async def pause(self, order_req_id: str, reason: str = "") -> tuple[OrderSummary, int]:
+        return await self._pause_or_resume(order_req_id, OrderState.PAUSED, EventType.ORDER_PAUSED, NoticeKind.ORDER_PAUSED, reason)
+
+    async def resume(self, order_req_id: str, reason: str = "") -> tuple[OrderSummary, int]:
+        return await self._pause_or_resume(order_req_id, OrderState.OPEN, EventType.ORDER_RESUMED, NoticeKind.ORDER_RESUMED, reason)
+
+    async def _pause_or_resume(
+        self, order_req_id: str, target: OrderState, event_type: EventType, notice: NoticeKind, reason: str
+    ) -> tuple[OrderSummary, int]:
+        async with self._store.change(order_req_id) as change:
+            order = change.existing
+            self._check(order, target, utcnow())
+            self._transition(order, target)
+            seq = change.append(event_type, OrderStatusPayload(state=target, reason=reason)).seq
+        summary = await self.summary(order_req_id)
+        self._notices.dispatch([
+            SellerNotice(order_req_id, s.seller_id, notice, f"Order {order_req_id} is now {target.value}") for s in summary.sellers
+        ])
+        return summary, seq
+
+    # --- expiry ----------------------------------------------------------------------------
+
+    async def expire_if_due(self, order_req_id: str) -> bool:
+        now = utcnow()
+        async with self._store.change(order_req_id) as change:
+            order = change.order
+            if order is None or effective_state(order, now) is not OrderState.EXPIRED or order.state == OrderState.EXPIRED:
+                return False
+            await close_open_proposals(change, await order_proposals(change))
+            self._transition(order, OrderState.EXPIRED)
+            change.append(EventType.ORDER_EXPIRED, OrderStatusPayload(state=OrderState.EXPIRED, reason="order expired"))
+        summary = await self.summary(order_req_id)
+        self._notices.dispatch([
+            SellerNotice(order_req_id, s.seller_id, NoticeKind.ORDER_EXPIRED, f"Order {order_req_id} expired")
+            for s in summary.sellers
+        ])
+        return True
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _check(order: Order, target: OrderState, now) -> None:
+        current = effective_state(order, now)
+        if current is OrderState.EXPIRED and order.state != OrderState.EXPIRED.value:
+            raise Conflict(f"order {order.order_req_id} expired at {order.expires_at.isoformat()}")
+        check_order_transition(order.order_req_id, current, target)
+
+    @staticmethod
+    def _transition(order: Order, target: OrderState) -> None:
+        check_order_transition(order.order_req_id, OrderState(order.state), target)
+        order.state = target.value
+
+
+def _no_seller_reason(details: OrderDetails, radius_km: float) -> str:
+    parts = ["no active seller"]
+    if details.industry:
+        parts.append(f"in industry '{details.industry}'")
+    if details.location:
+        parts.append(f"within {radius_km:g} km of ({details.location.lat}, {details.location.lng})")
+    return " ".join(parts)

@@ -1,0 +1,82 @@
+"""Rules used by several Processor services while they hold an order's change (OrderChange)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from processor.app.db.tables import EditLock, Order, Proposal
+from processor.app.services.order_store import OrderChange
+from shared.models.events import EditLockPayload, ProposalPayload
+from shared.models.states import (
+    OPEN_PROPOSAL_STATES,
+    EventType,
+    OrderState,
+    ProposalState,
+    check_proposal_transition,
+)
+
+ACTIVE_ORDER_STATES = frozenset({OrderState.INITIATED, OrderState.OPEN, OrderState.PAUSED})
+
+
+def effective_state(order: Order, now: datetime) -> OrderState:
+    """An active order past its expiry is treated as expired before the sweeper records it."""
+    state = OrderState(order.state)
+    if state in ACTIVE_ORDER_STATES and order.expires_at <= now:
+        return OrderState.EXPIRED
+    return state
+
+
+def proposal_payload(proposal: Proposal) -> ProposalPayload:
+    return ProposalPayload(
+        proposal_id=proposal.proposal_id, seller_id=proposal.seller_id,
+        state=ProposalState(proposal.state), data=proposal.data, revision=proposal.revision,
+    )
+
+
+def set_proposal_state(change: OrderChange, proposal: Proposal, target: ProposalState) -> None:
+    check_proposal_transition(proposal.proposal_id, ProposalState(proposal.state), target)
+    proposal.state = target.value
+
+
+async def live_lock(change: OrderChange, proposal: Proposal, now: datetime) -> EditLock | None:
+    """The proposal's edit lock if still held; a lapsed one is released (and logged) here."""
+    lock = await change.session.get(EditLock, proposal.proposal_id)
+    if lock is None or lock.expires_at > now:
+        return lock
+    await release_lock(change, proposal, lock, reason="expired")
+    return None
+
+
+async def release_lock(change: OrderChange, proposal: Proposal, lock: EditLock, *, reason: str) -> None:
+    await change.session.delete(lock)
+    if proposal.state == ProposalState.LOCKED:
+        set_proposal_state(change, proposal, ProposalState.SUBMITTED)
+    event = change.append(EventType.EDIT_LOCK, EditLockPayload(
+        proposal_id=proposal.proposal_id, seller_id=proposal.seller_id, locked=False, reason=reason,
+    ))
+    proposal.last_seq = event.seq
+
+
+async def order_proposals(change: OrderChange) -> dict[str, Proposal]:
+    rows = await change.session.scalars(
+        select(Proposal).where(Proposal.order_req_id == change.order_req_id).order_by(Proposal.created_at)
+    )
+    return {p.proposal_id: p for p in rows}
+
+
+async def close_open_proposals(
+    change: OrderChange, proposals: dict[str, Proposal], *, keep: str | None = None
+) -> list[Proposal]:
+    """Close every open proposal but `keep` (its lock, if any, goes with it)."""
+    closed = []
+    for proposal in proposals.values():
+        if proposal.proposal_id == keep or ProposalState(proposal.state) not in OPEN_PROPOSAL_STATES:
+            continue
+        lock = await change.session.get(EditLock, proposal.proposal_id)
+        if lock is not None:
+            await change.session.delete(lock)
+        set_proposal_state(change, proposal, ProposalState.CLOSED)
+        proposal.last_seq = change.append(EventType.PROPOSAL_CLOSED, proposal_payload(proposal)).seq
+        closed.append(proposal)
+    return closed

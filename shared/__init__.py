@@ -1,0 +1,1 @@
+"""Code both services share: the gRPC contract, Pydantic models, settings and utilities."""

@@ -1,0 +1,1 @@
+"""Database plumbing shared by both services: async engine, sessions, Alembic at start-up."""

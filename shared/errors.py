@@ -1,0 +1,54 @@
+"""Domain errors: raised by services, translated once at each edge (HTTP status, gRPC code)."""
+from __future__ import annotations
+
+import grpc
+
+
+class DomainError(Exception):
+    http_status = 400
+    grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    http_status = 422
+    grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class NotFound(DomainError):
+    http_status = 404
+    grpc_code = grpc.StatusCode.NOT_FOUND
+
+
+class Forbidden(DomainError):
+    http_status = 403
+    grpc_code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class Conflict(DomainError):
+    """A transition the state machine forbids."""
+
+    http_status = 409
+    grpc_code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class Unavailable(DomainError):
+    """A dependency (Processor, main API, database) cannot answer now; retry later."""
+
+    http_status = 503
+    grpc_code = grpc.StatusCode.UNAVAILABLE
+
+
+_BY_GRPC_CODE = {cls.grpc_code: cls for cls in (InvalidInput, NotFound, Forbidden, Conflict, Unavailable)}
+
+
+def from_grpc_code(code: grpc.StatusCode, details: str | None) -> DomainError:
+    """The Requestor's view of a Processor refusal: the same error class it was raised as."""
+    cls = _BY_GRPC_CODE.get(code, Unavailable)
+    if cls is Unavailable and code not in _BY_GRPC_CODE:
+        return Unavailable(f"processor call failed ({code.name}): {details or 'no details'}")
+    return cls(details or code.name)

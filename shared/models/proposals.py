@@ -1,0 +1,106 @@
+"""Seller-side bodies (Processor REST) and the buyer's finalize / follow-up bodies."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AliasChoices, ConfigDict, Field
+
+from shared.models.common import ApiModel, Identifier, UtcDatetime
+from shared.models.messages import Message
+from shared.models.states import ProposalState
+
+ORDER_ID = AliasChoices("OrderReqID", "OrderReqId")
+
+
+class ProposalDictObj(ApiModel):
+    """The seller's offer. Known keys are checked; any other key is kept exactly as given."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    proposal_id: Identifier = Field(alias="ProposalID")
+    price: float | None = Field(None, alias="Price", gt=0, lt=1e12)
+    delivery_date: UtcDatetime | None = Field(None, alias="DeliveryDate")
+
+    def as_stored(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class ProposalSubmission(ApiModel):
+    """Body of POST /api/v1/proposal-submissions (Processor)."""
+
+    order_req_id: Identifier = Field(validation_alias=ORDER_ID, alias="OrderReqID")
+    seller: Identifier = Field(alias="Seller")
+    proposal: ProposalDictObj = Field(alias="ProposalDictObj")
+    lock_token: str | None = Field(None, alias="LockToken", max_length=64)
+
+
+class ProposalReceipt(ApiModel):
+    order_req_id: str = Field(alias="OrderReqID")
+    proposal_id: str = Field(alias="ProposalID")
+    seller: str = Field(alias="Seller")
+    state: ProposalState = Field(alias="State")
+    revision: int = Field(alias="Revision")
+    result: Literal["created", "updated", "unchanged"] = Field(alias="Result")
+    seq: int = Field(alias="Seq")
+
+
+class SellerFollowUp(ApiModel):
+    """Body of POST /api/v1/followup on the Processor: a seller writes to the buyer."""
+
+    order_req_id: Identifier = Field(validation_alias=ORDER_ID, alias="OrderReqID")
+    seller: Identifier = Field(alias="Seller")
+    proposal_id: Identifier | None = Field(None, alias="ProposalID")
+    message: Message = Field(alias="Message")
+
+
+class BuyerFollowUp(ApiModel):
+    """Body of POST /api/v1/followup on the Requestor: Audience lists ProposalIDs."""
+
+    order_req_id: Identifier = Field(validation_alias=ORDER_ID, alias="OrderReqID")
+    audience: list[Identifier] = Field(alias="Audience", min_length=1, max_length=100)
+    message: Message = Field(alias="Message")
+
+
+class AudienceMiss(ApiModel):
+    proposal_id: str = Field(alias="ProposalID")
+    reason: str = Field(alias="Reason")
+
+
+class FollowUpReceipt(ApiModel):
+    order_req_id: str = Field(alias="OrderReqID")
+    follow_up_id: str = Field(alias="FollowUpID")
+    seq: int = Field(alias="Seq")
+    reached: list[str] = Field(default_factory=list, alias="Reached")
+    not_reached: list[AudienceMiss] = Field(default_factory=list, alias="NotReached")
+
+
+class EditLockRequest(ApiModel):
+    """Body of POST /api/v1/edit-lock: take, renew (with the token) or release a lease."""
+
+    order_req_id: Identifier = Field(validation_alias=ORDER_ID, alias="OrderReqID")
+    proposal_id: Identifier = Field(alias="ProposalID")
+    seller: Identifier = Field(alias="Seller")
+    action: Literal["lock", "unlock"] = Field("lock", alias="Action")
+    lock_seconds: int | None = Field(None, alias="LockSeconds", ge=1, le=3600)
+    lock_token: str | None = Field(None, alias="LockToken", max_length=64)
+
+
+class EditLockReceipt(ApiModel):
+    proposal_id: str = Field(alias="ProposalID")
+    seller: str = Field(alias="Seller")
+    locked: bool = Field(alias="Locked")
+    lock_token: str | None = Field(None, alias="LockToken")
+    expires_at: UtcDatetime | None = Field(None, alias="ExpiresAt")
+    seq: int = Field(alias="Seq")
+
+
+class FinalizeRequest(ApiModel):
+    """Body of PUT /api/v1/finalize/{order_req_id}: the winning proposal."""
+
+    proposal_id: Identifier = Field(alias="ProposalID")
+
+
+class ControlRequest(ApiModel):
+    """Optional body of PUT /api/v1/pause|resume/{order_req_id}."""
+
+    reason: str = Field("", alias="Reason", max_length=500)

@@ -1,0 +1,1 @@
+"""Small utilities both services use (priority work queue, backoff, process helpers)."""

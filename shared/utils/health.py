@@ -1,0 +1,36 @@
+"""GET /health (the process answers) and GET /ready (its dependencies answer) for both apps."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+ReadinessCheck = Callable[[Request], Awaitable[dict[str, str]]]
+
+
+async def database_check(engine: AsyncEngine) -> str:
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as exc:  # readiness reports, it does not raise
+        return f"unavailable: {type(exc).__name__}"
+
+
+def health_router(service: str, readiness: ReadinessCheck) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health", summary="Liveness: the process is up")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @router.get("/ready", summary="Readiness: every dependency answers")
+    async def ready(request: Request) -> JSONResponse:
+        checks = await readiness(request)
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503)
+
+    return router

@@ -1,0 +1,123 @@
+"""Heavy work (selection, notifications, stream opening) queued by priority and run bounded.
+
+`asyncio.PriorityQueue` orders jobs by (priority class, deadline, arrival); a dispatcher starts
+each with `asyncio.create_task` once the `asyncio.Semaphore` of MAX_CONCURRENT_TASKS lets it.
+Control actions (finalize, pause) jump ahead of new work; among equals, the earlier deadline
+(an order's expiry) goes first. Events of one order are never reordered by this: they carry
+their `seq` from the event log.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Priority(IntEnum):
+    CONTROL = 0  # finalize, pause, resume, expiry
+    INTERACTIVE = 1  # follow-ups, a buyer waiting on an answer
+    NEW_WORK = 2  # seller selection for a new order, opening streams
+    BACKGROUND = 3  # notification fan-out
+
+
+@dataclass(order=True)
+class _Job:
+    priority: int
+    deadline: float
+    arrival: int
+    run: Callable[[], Awaitable[Any]] = field(compare=False)
+    future: asyncio.Future = field(compare=False)
+    name: str = field(compare=False, default="")
+
+
+class PriorityTaskQueue:
+    def __init__(self, max_concurrent: int) -> None:
+        self._queue: asyncio.PriorityQueue[_Job] = asyncio.PriorityQueue()
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._arrivals = itertools.count()
+        self._running: set[asyncio.Task] = set()
+        self._dispatcher: asyncio.Task | None = None
+        self.max_concurrent = max_concurrent
+
+    @property
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    def start(self) -> None:
+        if self._dispatcher is None:
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="priority-task-dispatcher")
+
+    def submit(
+        self,
+        run: Callable[[], Awaitable[T]],
+        *,
+        priority: Priority,
+        deadline: float = math.inf,
+        name: str = "",
+    ) -> asyncio.Future[T]:
+        """Queue `run()`; the returned future resolves with its result (await it, or don't)."""
+        future = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(int(priority), deadline, next(self._arrivals), run, future, name))
+        return future
+
+    def spawn(self, run: Callable[[], Awaitable[Any]], *, priority: Priority, deadline: float = math.inf, name: str = "") -> None:
+        """Fire and forget: nobody awaits the result, so failures are logged here."""
+        self.submit(run, priority=priority, deadline=deadline, name=name).add_done_callback(_log_failure)
+
+    async def run(self, run: Callable[[], Awaitable[T]], *, priority: Priority, deadline: float = math.inf, name: str = "") -> T:
+        return await self.submit(run, priority=priority, deadline=deadline, name=name)
+
+    async def _dispatch(self) -> None:
+        while True:
+            await self._slots.acquire()
+            job = await self._queue.get()
+            if job.future.cancelled():
+                self._slots.release()
+                continue
+            task = asyncio.create_task(self._execute(job), name=job.name or "queued-job")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _execute(self, job: _Job) -> None:
+        try:
+            result = await job.run()
+        except asyncio.CancelledError:
+            if not job.future.done():
+                job.future.cancel()
+            raise
+        except Exception as exc:  # handed to whoever awaits the future
+            if not job.future.done():
+                job.future.set_exception(exc)
+        else:
+            if not job.future.done():
+                job.future.set_result(result)
+        finally:
+            self._slots.release()
+
+    async def close(self) -> None:
+        if self._dispatcher:
+            self._dispatcher.cancel()
+            await asyncio.gather(self._dispatcher, return_exceptions=True)
+            self._dispatcher = None
+        for task in list(self._running):
+            task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+        while not self._queue.empty():
+            self._queue.get_nowait().future.cancel()
+
+
+def _log_failure(future: asyncio.Future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("background job failed", exc_info=future.exception())
