@@ -1,0 +1,101 @@
+"""The buyer's REST API: initiate, follow up, finalize, pause, resume, read orders."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query, status
+
+from requestor.app.api.deps import OrdersDep
+from shared.models.common import Identifier
+from shared.models.orders import InitiateRequest
+from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest
+from shared.models.states import OrderState
+from shared.models.views import BuyerFollowUpResult, OrderList, OrderView
+from shared.utils.http_errors import error_responses
+
+router = APIRouter(tags=["orders"])
+OrderId = Annotated[Identifier, Path(description="The order's OrderReqId")]
+
+SEED_INITIATE = {"OrderReqId": "ORD-001", "SessionID": "SESSION-123", "Notification type": "GChat"}
+DETAILED_INITIATE = {
+    "OrderReqId": "ORD-002", "SessionID": "SESSION-123", "Notification type": "GChat",
+    "Industry": "construction", "Location": {"lat": 40.7128, "lng": -74.006},
+    "Description": "Steel beams", "Items": [{"name": "IPE 200 beam", "quantity": 40, "unit": "pcs"}],
+    "ExpiryMinutes": 60, "MaxSellers": 5,
+}
+SEED_FOLLOWUP = {
+    "OrderReqID": "ORD-001", "Audience": ["PROP-001"],
+    "Message": {"content": {"URLs": [], "MessageType": "text", "Message": "Please clarify delivery terms"}},
+}
+
+
+@router.post(
+    "/initiate",
+    response_model=OrderView,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Open an order request: sellers are selected and invited to quote",
+    responses=error_responses(404, 409, 422, 503),
+)
+async def initiate(orders: OrdersDep, body: InitiateRequest = Body(examples=[SEED_INITIATE, DETAILED_INITIATE])) -> OrderView:
+    return await orders.initiate(body)
+
+
+@router.post(
+    "/followup",
+    response_model=BuyerFollowUpResult,
+    summary="Send a follow-up to the sellers of the listed proposals",
+    responses=error_responses(404, 409, 422, 503),
+)
+async def followup(orders: OrdersDep, body: BuyerFollowUp = Body(examples=[SEED_FOLLOWUP])) -> BuyerFollowUpResult:
+    return await orders.follow_up(body.order_req_id, body.audience, body.message)
+
+
+@router.put(
+    "/finalize/{order_req_id}",
+    response_model=OrderView,
+    summary="Award the order to one proposal; every other proposal is closed",
+    responses=error_responses(404, 409, 422, 503),
+)
+async def finalize(order_req_id: OrderId, orders: OrdersDep,
+                   body: FinalizeRequest = Body(examples=[{"ProposalID": "PROP-001"}])) -> OrderView:
+    return await orders.finalize(order_req_id, body.proposal_id)
+
+
+@router.put(
+    "/pause/{order_req_id}",
+    response_model=OrderView,
+    summary="Stop accepting new proposals until resumed",
+    responses=error_responses(404, 409, 422, 503),
+)
+async def pause(order_req_id: OrderId, orders: OrdersDep, body: ControlRequest | None = None) -> OrderView:
+    return await orders.pause(order_req_id, body.reason if body else "")
+
+
+@router.put(
+    "/resume/{order_req_id}",
+    response_model=OrderView,
+    summary="Accept proposals again after a pause",
+    responses=error_responses(404, 409, 422, 503),
+)
+async def resume(order_req_id: OrderId, orders: OrdersDep, body: ControlRequest | None = None) -> OrderView:
+    return await orders.resume(order_req_id, body.reason if body else "")
+
+
+@router.get("/orders", response_model=OrderList, summary="The buyer's orders, newest first")
+async def list_orders(
+    orders: OrdersDep,
+    state: Annotated[OrderState | None, Query(description="Only orders in this state")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> OrderList:
+    return await orders.list(state=state, limit=limit, offset=offset)
+
+
+@router.get(
+    "/orders/{order_req_id}",
+    response_model=OrderView,
+    summary="One order: state, selected sellers, proposals, follow-ups and timeline",
+    responses=error_responses(404, 422),
+)
+async def get_order(order_req_id: OrderId, orders: OrdersDep) -> OrderView:
+    return await orders.view(order_req_id)

@@ -1,0 +1,66 @@
+"""Everything the Requestor runs, built and started in the lifespan, stopped in reverse."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from requestor.app.config import RequestorSettings
+from requestor.app.grpc_client.client import ProcessorClient
+from requestor.app.grpc_client.stream_manager import OrderStreamManager
+from requestor.app.services.order_details import OrderDetailsSource
+from requestor.app.services.orders import BuyerOrders
+from requestor.app.services.update_requests import RequestUpdater
+from shared.db.engine import make_engine, make_sessionmaker
+from shared.db.migrate import upgrade_to_head
+from shared.utils.grpc_options import CLIENT_OPTIONS
+from shared.utils.task_queue import PriorityTaskQueue
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@dataclass
+class Requestor:
+    settings: RequestorSettings
+    engine: AsyncEngine
+    channel: grpc.aio.Channel
+    queue: PriorityTaskQueue
+    streams: OrderStreamManager
+    orders: BuyerOrders
+
+    @classmethod
+    def build(cls, settings: RequestorSettings) -> "Requestor":
+        engine = make_engine(settings.resolved_database_url("requestor"))
+        sessions = make_sessionmaker(engine)
+        channel = grpc.aio.insecure_channel(settings.processor_grpc_target, options=CLIENT_OPTIONS)
+        queue = PriorityTaskQueue(settings.max_concurrent_tasks)
+        updater = RequestUpdater(sessions)
+        streams = OrderStreamManager(
+            channel, updater,
+            retry_initial=settings.stream_retry_initial_seconds, retry_max=settings.stream_retry_max_seconds,
+        )
+        details = (
+            OrderDetailsSource(settings.api_base_url, timeout=settings.api_timeout_seconds, queue=queue)
+            if settings.api_base_url else None
+        )
+        orders = BuyerOrders(
+            sessions, ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds), streams, updater, details,
+            action_wait_seconds=settings.action_wait_seconds,
+        )
+        return cls(settings, engine, channel, queue, streams, orders)
+
+    async def start(self) -> None:
+        await upgrade_to_head(self.engine, MIGRATIONS)
+        self.queue.start()
+        resumed = await self.orders.resume_streams()
+        log.info("following %d open orders on %s", resumed, self.settings.processor_grpc_target)
+
+    async def stop(self) -> None:
+        await self.streams.close()
+        await self.queue.close()
+        await self.channel.close()
+        await self.engine.dispose()

@@ -1,0 +1,80 @@
+"""gRPC_SS: one ProcessOrderStream per open order, resumed from the last stored seq on any break.
+
+Each stream is a task of its own (open streams are cheap and not capped by
+MAX_CONCURRENT_TASKS). A broken stream — Processor restarted, network cut, a gap — is reopened
+with exponential backoff and jitter, `resume_after_seq` = the last seq `_UpdateRequests` stored,
+so nothing is lost or applied twice. The task ends after the order's terminal event.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+import grpc
+
+from requestor.app.services.update_requests import RequestUpdater, SequenceGap
+from shared.proto import communicator_pb2 as pb
+from shared.proto import communicator_pb2_grpc as pb_grpc
+from shared.proto import convert
+
+log = logging.getLogger(__name__)
+
+
+class OrderStreamManager:
+    def __init__(
+        self, channel: grpc.aio.Channel, updater: RequestUpdater, *, retry_initial: float, retry_max: float
+    ) -> None:
+        self._stub = pb_grpc.OrderStreamingServiceStub(channel)
+        self._updater = updater
+        self._retry_initial = retry_initial
+        self._retry_max = retry_max
+        self._tasks: dict[str, asyncio.Task] = {}
+        self.reconnects = 0
+
+    @property
+    def following(self) -> int:
+        return len(self._tasks)
+
+    def follow(self, order_req_id: str) -> None:
+        if order_req_id not in self._tasks:
+            task = asyncio.create_task(self._follow(order_req_id), name=f"stream:{order_req_id}")
+            self._tasks[order_req_id] = task
+            task.add_done_callback(lambda _t, o=order_req_id: self._tasks.pop(o, None))
+
+    async def _follow(self, order_req_id: str) -> None:
+        delay = self._retry_initial
+        while True:
+            after = await self._updater.resume_point(order_req_id)
+            if after is None:
+                return
+            try:
+                call = self._stub.ProcessOrderStream(
+                    pb.OrderStreamRequest(order_req_id=order_req_id, resume_after_seq=after)
+                )
+                async for message in call:
+                    event = convert.event_from_pb(message)
+                    await self._updater.apply(event)
+                    delay = self._retry_initial
+                    if event.is_terminal:
+                        return
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.NOT_FOUND:
+                    log.error("processor does not know order %s; not following it", order_req_id)
+                    return
+                log.info("stream of %s broke (%s); resuming after seq %d", order_req_id, exc.code().name, after)
+            except SequenceGap as exc:
+                log.warning("stream gap: %s", exc)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("stream of %s failed; resuming", order_req_id)
+            self.reconnects += 1
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, self._retry_max)
+
+    async def close(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,186 @@
+"""The buyer's orders on the Requestor: initiate, follow up, finalize, pause, resume, read."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
+from requestor.app.grpc_client.client import ProcessorClient
+from requestor.app.grpc_client.stream_manager import OrderStreamManager
+from requestor.app.services.order_details import OrderDetailsSource
+from requestor.app.services.update_requests import RequestUpdater
+from shared.errors import Conflict, NotFound
+from shared.models.common import utcnow
+from shared.models.messages import Message
+from shared.models.orders import InitiateRequest, OrderSummary
+from shared.models.states import TERMINAL_ORDER_STATES, OrderState
+from shared.models.views import (
+    BuyerFollowUpResult,
+    FollowUpView,
+    OrderList,
+    OrderListItem,
+    OrderView,
+    ProposalView,
+    TimelineEntry,
+)
+
+
+def _list_item(order: Order) -> dict:
+    return dict(
+        order_req_id=order.order_req_id, session_id=order.session_id, state=order.state, reason=order.reason,
+        expires_at=order.expires_at, created_at=order.created_at, last_seq=order.last_seq,
+    )
+
+
+class BuyerOrders:
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        processor: ProcessorClient,
+        streams: OrderStreamManager,
+        updater: RequestUpdater,
+        details_source: OrderDetailsSource | None,
+        *,
+        action_wait_seconds: float,
+    ) -> None:
+        self._sessions = sessions
+        self._processor = processor
+        self._streams = streams
+        self._updater = updater
+        self._details_source = details_source
+        self._action_wait = action_wait_seconds
+
+    async def initiate(self, request: InitiateRequest) -> OrderView:
+        """Idempotent: the same OrderReqId from the same session answers the order as it stands."""
+        existing = await self._get(request.order_req_id)
+        if existing is not None:
+            if existing.session_id != request.session_id:
+                raise Conflict(f"order {request.order_req_id} was initiated by another session")
+            self._follow_if_open(existing)
+            return await self.view(request.order_req_id)
+
+        details = request.details()
+        if details.is_empty() and self._details_source is not None:
+            details = await self._details_source.fetch(request.order_req_id)
+        summary = await self._processor.initiate(
+            request.order_req_id, request.session_id, request.notification_type, details
+        )
+        now = utcnow()
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add(Order(
+                    order_req_id=request.order_req_id, session_id=request.session_id,
+                    notification_type=request.notification_type, state=OrderState.INITIATED.value, reason="",
+                    details=details.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True),
+                    sellers=[], expires_at=summary.expires_at, created_at=now, updated_at=now, last_seq=0,
+                ))
+        except IntegrityError:
+            pass  # a concurrent identical initiate stored it first
+        self._streams.follow(request.order_req_id)
+        await self._caught_up(request.order_req_id, summary.last_seq)
+        return await self.view(request.order_req_id)
+
+    async def follow_up(self, order_req_id: str, audience: list[str], message: Message) -> BuyerFollowUpResult:
+        await self._require(order_req_id)
+        receipt = await self._processor.follow_up(order_req_id, audience, message.content)
+        await self._caught_up(order_req_id, receipt.seq)
+        return BuyerFollowUpResult.model_validate(receipt.model_dump())
+
+    async def finalize(self, order_req_id: str, proposal_id: str) -> OrderView:
+        await self._require(order_req_id)
+        return await self._after_action(order_req_id, await self._processor.finalize(order_req_id, proposal_id))
+
+    async def pause(self, order_req_id: str, reason: str) -> OrderView:
+        await self._require(order_req_id)
+        return await self._after_action(order_req_id, await self._processor.pause(order_req_id, reason))
+
+    async def resume(self, order_req_id: str, reason: str) -> OrderView:
+        await self._require(order_req_id)
+        return await self._after_action(order_req_id, await self._processor.resume(order_req_id, reason))
+
+    async def resume_streams(self) -> int:
+        """At start-up: reopen the stream of every order not yet in a terminal state."""
+        async with self._sessions() as session:
+            orders = (await session.scalars(
+                select(Order).where(Order.state.not_in([s.value for s in TERMINAL_ORDER_STATES]))
+                .order_by(Order.expires_at)
+            )).all()
+        for order in orders:
+            self._streams.follow(order.order_req_id)
+        return len(orders)
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def view(self, order_req_id: str) -> OrderView:
+        async with self._sessions() as session:
+            order = await session.get(Order, order_req_id)
+            if order is None:
+                raise NotFound(f"order {order_req_id} not found")
+            proposals = (await session.scalars(
+                select(Proposal).where(Proposal.order_req_id == order_req_id).order_by(Proposal.first_seq)
+            )).all()
+            follow_ups = (await session.scalars(
+                select(FollowUp).where(FollowUp.order_req_id == order_req_id).order_by(FollowUp.seq)
+            )).all()
+            events = (await session.scalars(
+                select(OrderEventRow).where(OrderEventRow.order_req_id == order_req_id).order_by(OrderEventRow.seq)
+            )).all()
+        return OrderView(
+            **_list_item(order),
+            notification_type=order.notification_type, details=order.details, ranking_source=order.ranking_source,
+            sellers=order.sellers, winning_proposal_id=order.winning_proposal_id,
+            proposals=[
+                ProposalView(proposal_id=p.proposal_id, seller=p.seller_id, state=p.state, revision=p.revision,
+                             locked_until=p.locked_until, proposal=p.data, seq=p.updated_seq)
+                for p in proposals
+            ],
+            follow_ups=[
+                FollowUpView(follow_up_id=f.follow_up_id, direction=f.direction, seller=f.seller_id,
+                             proposal_id=f.proposal_id, audience=f.audience, message=f.message, seq=f.seq, occurred_at=f.occurred_at)
+                for f in follow_ups
+            ],
+            timeline=[
+                TimelineEntry(seq=e.seq, event_id=e.event_id, event_type=e.event_type, occurred_at=e.occurred_at)
+                for e in events
+            ],
+        )
+
+    async def list(self, *, state: OrderState | None, limit: int, offset: int) -> OrderList:
+        query = select(Order)
+        if state is not None:
+            query = query.where(Order.state == state.value)
+        async with self._sessions() as session:
+            total = await session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = (await session.scalars(
+                query.order_by(Order.created_at.desc(), Order.order_req_id).limit(limit).offset(offset)
+            )).all()
+        return OrderList(orders=[OrderListItem(**_list_item(o)) for o in rows], total=total or 0)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    async def _get(self, order_req_id: str) -> Order | None:
+        async with self._sessions() as session:
+            return await session.get(Order, order_req_id)
+
+    async def _require(self, order_req_id: str) -> Order:
+        order = await self._get(order_req_id)
+        if order is None:
+            raise NotFound(f"order {order_req_id} not found")
+        return order
+
+    def _follow_if_open(self, order: Order) -> None:
+        if OrderState(order.state) not in TERMINAL_ORDER_STATES:
+            self._streams.follow(order.order_req_id)
+
+    async def _caught_up(self, order_req_id: str, seq: int) -> None:
+        """Read-your-writes: wait (bounded) until the stream has applied the action's event."""
+        async def applied() -> int:
+            return (await self._require(order_req_id)).last_seq
+
+        await self._updater.seqs.wait(order_req_id, seq, applied, self._action_wait)
+
+    async def _after_action(self, order_req_id: str, result: tuple[OrderSummary, int]) -> OrderView:
+        _summary, seq = result
+        await self._caught_up(order_req_id, seq)
+        return await self.view(order_req_id)

@@ -1,0 +1,162 @@
+"""_UpdateRequests: apply each streamed event to the buyer's view, exactly once, in seq order.
+
+An event is applied in one transaction with the order's `last_seq`; one at or below it is a
+duplicate (a resumed stream replays nothing new, but at-least-once delivery is assumed), one
+beyond `last_seq + 1` means a gap, and the stream is reopened from `last_seq`.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
+from shared.models.common import utcnow
+from shared.models.events import (
+    EditLockPayload,
+    FollowUpPayload,
+    OrderEvent,
+    OrderStatusPayload,
+    ProposalPayload,
+    SellersSelectedPayload,
+)
+from shared.models.states import TERMINAL_ORDER_STATES, OrderState, ProposalState
+
+
+class SequenceGap(Exception):
+    """The stream skipped a seq: reopen it from the last applied one."""
+
+
+class SeqWatch:
+    """Lets a request wait until the stream has applied a given seq of an order."""
+
+    def __init__(self) -> None:
+        self._waiters: dict[str, list[tuple[int, asyncio.Future]]] = defaultdict(list)
+
+    def advanced(self, order_req_id: str, seq: int) -> None:
+        waiters = self._waiters.get(order_req_id)
+        if not waiters:
+            return
+        keep = []
+        for target, future in waiters:
+            if target <= seq:
+                if not future.done():
+                    future.set_result(None)
+            else:
+                keep.append((target, future))
+        if keep:
+            self._waiters[order_req_id] = keep
+        else:
+            del self._waiters[order_req_id]
+
+    async def wait(self, order_req_id: str, seq: int, read_current: Callable[[], Awaitable[int]], timeout: float) -> bool:
+        """True once `seq` is applied; False after `timeout`. Registers before reading, so no miss."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiters[order_req_id].append((seq, future))
+        if await read_current() >= seq:
+            self.advanced(order_req_id, seq)
+            return True
+        try:
+            await asyncio.wait_for(future, timeout)
+            return True
+        except TimeoutError:
+            self._drop(order_req_id, future)
+            return False
+
+    def _drop(self, order_req_id: str, future: asyncio.Future) -> None:
+        waiters = [w for w in self._waiters.get(order_req_id, []) if w[1] is not future]
+        if waiters:
+            self._waiters[order_req_id] = waiters
+        else:
+            self._waiters.pop(order_req_id, None)
+
+
+def _apply_status(order: Order, payload: OrderStatusPayload) -> None:
+    order.state = payload.state.value
+    if payload.reason:
+        order.reason = payload.reason
+    if payload.winning_proposal_id:
+        order.winning_proposal_id = payload.winning_proposal_id
+    if payload.expires_at:
+        order.expires_at = payload.expires_at
+
+
+async def _apply_proposal(session: AsyncSession, event: OrderEvent, payload: ProposalPayload) -> None:
+    proposal = await session.get(Proposal, payload.proposal_id)
+    if proposal is None:
+        proposal = Proposal(proposal_id=payload.proposal_id, order_req_id=event.order_req_id, first_seq=event.seq)
+        session.add(proposal)
+    proposal.seller_id = payload.seller_id
+    proposal.state = payload.state.value
+    proposal.data = payload.data
+    proposal.revision = payload.revision
+    proposal.updated_seq = event.seq
+    if payload.state is not ProposalState.LOCKED:
+        proposal.locked_until = None
+
+
+async def _apply_lock(session: AsyncSession, event: OrderEvent, payload: EditLockPayload) -> None:
+    proposal = await session.get(Proposal, payload.proposal_id)
+    if proposal is None:
+        return
+    proposal.state = (ProposalState.LOCKED if payload.locked else ProposalState.SUBMITTED).value
+    proposal.locked_until = payload.expires_at if payload.locked else None
+    proposal.updated_seq = event.seq
+
+
+def _apply_follow_up(session: AsyncSession, event: OrderEvent, payload: FollowUpPayload) -> None:
+    session.add(FollowUp(
+        follow_up_id=payload.follow_up_id, order_req_id=event.order_req_id, seq=event.seq,
+        direction=payload.direction, seller_id=payload.seller_id, proposal_id=payload.proposal_id,
+        audience=payload.audience, message=payload.message.model_dump(mode="json", by_alias=True),
+        occurred_at=event.occurred_at,
+    ))
+
+
+class RequestUpdater:
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+        self.seqs = SeqWatch()
+
+    async def resume_point(self, order_req_id: str) -> int | None:
+        """The seq to resume the order's stream after, or None when there is nothing to follow."""
+        async with self._sessions() as session:
+            order = await session.get(Order, order_req_id)
+        if order is None or OrderState(order.state) in TERMINAL_ORDER_STATES:
+            return None
+        return order.last_seq
+
+    async def apply(self, event: OrderEvent) -> bool:
+        """Apply one event; False when it was a duplicate."""
+        async with self._sessions() as session, session.begin():
+            order = await session.get(Order, event.order_req_id, with_for_update=True)
+            if order is None:
+                raise LookupError(f"event for unknown order {event.order_req_id}")
+            if event.seq <= order.last_seq:
+                return False
+            if event.seq != order.last_seq + 1:
+                raise SequenceGap(f"{event.order_req_id}: expected seq {order.last_seq + 1}, got {event.seq}")
+            payload = event.payload
+            if isinstance(payload, OrderStatusPayload):
+                _apply_status(order, payload)
+            elif isinstance(payload, SellersSelectedPayload):
+                order.sellers = [s.model_dump(mode="json", by_alias=True) for s in payload.sellers]
+                order.ranking_source = payload.ranking_source
+                order.state = OrderState.OPEN.value
+            elif isinstance(payload, ProposalPayload):
+                await _apply_proposal(session, event, payload)
+            elif isinstance(payload, EditLockPayload):
+                await _apply_lock(session, event, payload)
+            elif isinstance(payload, FollowUpPayload):
+                _apply_follow_up(session, event, payload)
+            session.add(OrderEventRow(
+                order_req_id=event.order_req_id, seq=event.seq, event_id=event.event_id,
+                event_type=event.event_type.value, payload=payload.model_dump(mode="json"),
+                occurred_at=event.occurred_at,
+            ))
+            order.last_seq = event.seq
+            order.updated_at = utcnow()
+        self.seqs.advanced(event.order_req_id, event.seq)
+        return True
