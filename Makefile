@@ -1,0 +1,28 @@
+# One command each: `make run` starts the stack, `make test` runs the whole suite.
+# Both create .venv and install the project first when needed.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test proto clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) scripts/run_stack.py
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+proto: install
+	$(PY) scripts/proto_compile.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache test-artifacts

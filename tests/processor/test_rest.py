@@ -1,0 +1,135 @@
+"""The Processor's REST surface, in process, on SQLite and PostgreSQL."""
+import asyncio
+
+import pytest
+
+from processor.app.services.orders import InitiateCommand
+from shared.models.orders import OrderDetails
+from tests.conftest import processor_of
+
+pytestmark = pytest.mark.usefixtures("db_backend")
+
+
+async def open_order(processor, order_id="ORD-1", **details):
+    return await processor_of(processor).orders.initiate(
+        InitiateCommand(order_id, "SESSION-1", "GChat", OrderDetails(**details))
+    )
+
+
+def proposal(order="ORD-1", seller="SELLER-001", pid="PROP-1", price=100.0, **extra):
+    body = {"OrderReqID": order, "Seller": seller, "ProposalDictObj": {"ProposalID": pid, "Price": price, **extra}}
+    return body
+
+
+async def post(processor, path, body):
+    return await processor.http.post(f"/api/v1/{path}", json=body)
+
+
+async def test_submit_update_and_identical_resubmission(processor):
+    await open_order(processor)
+    created = await post(processor, "proposal-submissions", proposal(Terms="FOB"))
+    assert created.status_code == 201, created.text
+    assert created.json() | {"Seq": 0} == {
+        "OrderReqID": "ORD-1", "ProposalID": "PROP-1", "Seller": "SELLER-001", "State": "Submitted",
+        "Revision": 1, "Result": "created", "Seq": 0,
+    }
+    same = await post(processor, "proposal-submissions", proposal(Terms="FOB"))
+    assert (same.status_code, same.json()["Result"], same.json()["Seq"]) == (200, "unchanged", created.json()["Seq"])
+    updated = await post(processor, "proposal-submissions", proposal(price=90.0))
+    assert (updated.status_code, updated.json()["Result"], updated.json()["Revision"]) == (200, "updated", 2)
+    assert updated.json()["Seq"] == created.json()["Seq"] + 1
+
+
+@pytest.mark.parametrize(
+    "body, status, reason",
+    [
+        (proposal(order="ORD-404"), 404, "order ORD-404 not found"),
+        (proposal(seller="SELLER-059"), 403, "seller SELLER-059 was not invited to order ORD-1"),
+    ],
+)
+async def test_refusals(processor, body, status, reason):
+    await open_order(processor)
+    response = await post(processor, "proposal-submissions", body)
+    assert (response.status_code, response.json()["detail"]["reason"]) == (status, reason)
+
+
+async def test_another_sellers_proposal_is_forbidden(processor):
+    await open_order(processor)
+    assert (await post(processor, "proposal-submissions", proposal())).status_code == 201
+    response = await post(processor, "proposal-submissions", proposal(seller="SELLER-002", price=1.0))
+    assert response.status_code == 403
+    assert response.json()["detail"]["reason"] == "proposal PROP-1 belongs to another seller"
+
+
+async def test_invalid_body_is_422_naming_the_field(processor):
+    response = await post(processor, "proposal-submissions", {"OrderReqID": "ORD-1", "Seller": "S", "ProposalDictObj": {"Price": 1}})
+    assert response.status_code == 422
+    assert ["body", "ProposalDictObj", "ProposalID"] in [e["loc"] for e in response.json()["detail"]]
+
+
+async def test_paused_order_refuses_proposals_until_resumed(processor):
+    await open_order(processor)
+    orders = processor_of(processor).orders
+    await orders.pause("ORD-1")
+    refused = await post(processor, "proposal-submissions", proposal())
+    assert (refused.status_code, refused.json()["detail"]["reason"]) == (409, "order ORD-1 is Paused: cannot accept proposals")
+    await orders.resume("ORD-1")
+    assert (await post(processor, "proposal-submissions", proposal())).status_code == 201
+
+
+async def test_edit_lock_lease(processor):
+    await open_order(processor)
+    await post(processor, "proposal-submissions", proposal())
+    lock_body = {"OrderReqID": "ORD-1", "ProposalID": "PROP-1", "Seller": "SELLER-001", "LockSeconds": 60}
+
+    locked = await post(processor, "edit-lock", lock_body)
+    assert locked.status_code == 200 and locked.json()["Locked"] is True
+    token = locked.json()["LockToken"]
+    assert (await post(processor, "edit-lock", lock_body)).status_code == 409  # already held
+    assert (await post(processor, "edit-lock", {**lock_body, "Seller": "SELLER-002"})).status_code == 403
+
+    without_token = await post(processor, "proposal-submissions", proposal(price=80.0))
+    assert without_token.status_code == 409 and "LockToken" in without_token.json()["detail"]["reason"]
+    with_token = await post(processor, "proposal-submissions", {**proposal(price=80.0), "LockToken": token})
+    assert with_token.status_code == 200 and with_token.json()["Result"] == "updated"
+
+    released = await post(processor, "edit-lock", {**lock_body, "Action": "unlock", "LockToken": token})
+    assert released.status_code == 200 and released.json()["Locked"] is False
+    assert (await post(processor, "proposal-submissions", proposal(price=70.0))).status_code == 200
+
+
+async def test_lapsed_lock_is_released_and_logged(processor):
+    await open_order(processor)
+    await post(processor, "proposal-submissions", proposal())
+    body = {"OrderReqID": "ORD-1", "ProposalID": "PROP-1", "Seller": "SELLER-001", "LockSeconds": 1}
+    assert (await post(processor, "edit-lock", body)).status_code == 200
+    await asyncio.sleep(1.5)  # the sweeper (every 0.2 s in tests) releases it
+    events = await processor_of(processor).events.read_after("ORD-1", 0)
+    assert [(e.event_type.value, getattr(e.payload, "reason", "")) for e in events][-2:] == [
+        ("EditLock", "locked"), ("EditLock", "expired"),
+    ]
+    assert (await post(processor, "proposal-submissions", proposal(price=5.0))).status_code == 200
+
+
+async def test_seller_followup(processor):
+    await open_order(processor)
+    body = {"OrderReqID": "ORD-1", "Seller": "SELLER-001",
+            "Message": {"content": {"URLs": ["https://example.com/a"], "MessageType": "link", "Message": "Spec"}}}
+    response = await post(processor, "followup", body)
+    assert response.status_code == 201, response.text
+    assert (await post(processor, "followup", {**body, "Seller": "SELLER-050"})).status_code == 403
+    assert (await post(processor, "followup", {**body, "ProposalID": "PROP-X"})).status_code == 404
+
+
+async def test_order_without_matching_sellers_fails(processor):
+    summary = await open_order(processor, industry="aerospace")
+    assert summary.state == "Failed"
+    assert summary.reason == "no active seller in industry 'aerospace'"
+    response = await post(processor, "proposal-submissions", proposal())
+    assert response.status_code == 403  # nobody was invited
+
+
+async def test_health_and_readiness(processor):
+    assert (await processor.http.get("/health")).json()["status"] == "ok"
+    ready = await processor.http.get("/ready")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok"}
