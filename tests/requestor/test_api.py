@@ -1,0 +1,146 @@
+"""The Requestor's REST surface in process, against a real Processor gRPC server on a real port."""
+import asyncio
+
+import pytest
+
+from shared.utils.service_process import free_port
+from tests.conftest import processor_of, requestor_of
+
+pytestmark = pytest.mark.usefixtures("db_backend")
+
+SEED_INITIATE = {"OrderReqId": "ORD-001", "SessionID": "SESSION-123", "Notification type": "GChat"}
+SEED_PROPOSAL = {
+    "OrderReqID": "ORD-001", "Seller": "SELLER-001",
+    "ProposalDictObj": {"ProposalID": "PROP-001", "Price": 1000.0, "DeliveryDate": "2025-11-01T00:00:00Z"},
+}
+SEED_FOLLOWUP = {
+    "OrderReqID": "ORD-001", "Audience": ["PROP-001"],
+    "Message": {"content": {"URLs": [], "MessageType": "text", "Message": "Please clarify delivery terms"}},
+}
+
+
+async def until(predicate, timeout=5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def order_view(requestor, order_id="ORD-001"):
+    response = await requestor.http.get(f"/api/v1/orders/{order_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def has_proposal(requestor, pid, order_id="ORD-001"):
+    return any(p["ProposalID"] == pid for p in (await order_view(requestor, order_id))["Proposals"])
+
+
+async def test_seed_flow(requestor, processor):
+    initiated = await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)
+    assert initiated.status_code == 202, initiated.text
+    body = initiated.json()
+    assert body["State"] == "Open" and body["Sellers"][0]["SellerID"] == "SELLER-001"
+    assert [e["EventType"] for e in body["Timeline"]] == ["RequestSubmissions", "SellersSelected"]
+
+    assert (await processor.http.post("/api/v1/proposal-submissions", json=SEED_PROPOSAL)).status_code == 201
+    followup = await requestor.http.post("/api/v1/followup", json=SEED_FOLLOWUP)
+    assert followup.status_code == 200, followup.text
+    assert followup.json()["Reached"] == ["PROP-001"] and followup.json()["NotReached"] == []
+
+    view = await order_view(requestor)
+    assert [p["ProposalID"] for p in view["Proposals"]] == ["PROP-001"]
+    assert view["Proposals"][0]["ProposalDictObj"] == SEED_PROPOSAL["ProposalDictObj"]
+    assert view["FollowUps"][0]["Message"]["Message"] == "Please clarify delivery terms"
+    assert [e["Seq"] for e in view["Timeline"]] == [1, 2, 3, 4]
+
+    listed = (await requestor.http.get("/api/v1/orders")).json()
+    assert listed["Total"] == 1 and listed["Orders"][0]["OrderReqID"] == "ORD-001"
+
+
+async def test_initiate_is_idempotent_per_session(requestor):
+    first = await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)
+    again = await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json()["Timeline"] == first.json()["Timeline"]
+    other = await requestor.http.post("/api/v1/initiate", json={**SEED_INITIATE, "SessionID": "SESSION-999"})
+    assert other.status_code == 409 and "another session" in other.json()["detail"]["reason"]
+
+
+async def test_pause_refuses_proposals_until_resume_then_finalize(requestor, processor):
+    await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)
+    paused = await requestor.http.put("/api/v1/pause/ORD-001", json={"Reason": "budget review"})
+    assert paused.status_code == 200 and paused.json()["State"] == "Paused"
+    refused = await processor.http.post("/api/v1/proposal-submissions", json=SEED_PROPOSAL)
+    assert refused.status_code == 409
+    assert (await requestor.http.put("/api/v1/pause/ORD-001")).status_code == 409  # already paused
+    resumed = await requestor.http.put("/api/v1/resume/ORD-001")
+    assert resumed.status_code == 200 and resumed.json()["State"] == "Open"
+    assert (await processor.http.post("/api/v1/proposal-submissions", json=SEED_PROPOSAL)).status_code == 201
+    second = {**SEED_PROPOSAL, "Seller": "SELLER-002", "ProposalDictObj": {"ProposalID": "PROP-002", "Price": 950.0}}
+    assert (await processor.http.post("/api/v1/proposal-submissions", json=second)).status_code == 201
+
+    final = await requestor.http.put("/api/v1/finalize/ORD-001", json={"ProposalID": "PROP-002"})
+    assert final.status_code == 200, final.text
+    view = final.json()
+    assert (view["State"], view["WinningProposalID"]) == ("Finalised", "PROP-002")
+    assert {p["ProposalID"]: p["State"] for p in view["Proposals"]} == {"PROP-001": "Closed", "PROP-002": "Accepted"}
+    await until(lambda: _not_following(requestor))
+
+
+async def _not_following(requestor):
+    return requestor_of(requestor).streams.following == 0
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("put", "/api/v1/finalize/ORD-404", {"ProposalID": "P"}),
+        ("put", "/api/v1/pause/ORD-404", None),
+        ("put", "/api/v1/resume/ORD-404", None),
+        ("post", "/api/v1/followup", {**SEED_FOLLOWUP, "OrderReqID": "ORD-404"}),
+        ("get", "/api/v1/orders/ORD-404", None),
+    ],
+)
+async def test_unknown_order_is_404(requestor, method, path, body):
+    kwargs = {"json": body} if body is not None else {}
+    response = await getattr(requestor.http, method)(path, **kwargs)
+    assert response.status_code == 404
+    assert response.json()["detail"]["reason"] == "order ORD-404 not found"
+
+
+async def test_finalize_unknown_proposal_is_404(requestor):
+    await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)
+    response = await requestor.http.put("/api/v1/finalize/ORD-001", json={"ProposalID": "PROP-404"})
+    assert response.status_code == 404 and "PROP-404" in response.json()["detail"]["reason"]
+
+
+async def test_bad_input_is_422(requestor):
+    response = await requestor.http.post("/api/v1/initiate", json={"OrderReqId": "ORD-1"})
+    assert response.status_code == 422
+    assert ["body", "SessionID"] in [e["loc"] for e in response.json()["detail"]]
+    bad_path = await requestor.http.put("/api/v1/pause/bad%20id")
+    assert bad_path.status_code == 422
+
+
+async def test_processor_down_is_503_and_nothing_is_stored(start_requestor, processor):
+    async for requestor in start_requestor(free_port(), grpc_call_timeout_seconds=1):
+        response = await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)
+        assert response.status_code == 503 and response.headers["Retry-After"]
+        assert (await requestor.http.get("/api/v1/orders/ORD-001")).status_code == 404
+
+
+async def test_restarted_requestor_catches_up_from_its_stored_seq(start_requestor, processor):
+    port = processor_of(processor).grpc.port
+    async for requestor in start_requestor(port):
+        await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)
+        await processor.http.post("/api/v1/proposal-submissions", json=SEED_PROPOSAL)
+        await until(lambda: has_proposal(requestor, "PROP-001"))
+    # While the Requestor is down, another proposal arrives.
+    second = {**SEED_PROPOSAL, "Seller": "SELLER-002", "ProposalDictObj": {"ProposalID": "PROP-002", "Price": 1.0}}
+    assert (await processor.http.post("/api/v1/proposal-submissions", json=second)).status_code == 201
+    async for requestor in start_requestor(port):
+        await until(lambda: has_proposal(requestor, "PROP-002"))
+        view = await order_view(requestor)
+        assert [e["Seq"] for e in view["Timeline"]] == [1, 2, 3, 4]
+        assert [p["ProposalID"] for p in view["Proposals"]] == ["PROP-001", "PROP-002"]
