@@ -97,3 +97,15 @@ async def test_processor_sigkill_mid_flow_loses_and_doubles_nothing(stack):
     # The buyer's proposals are listed in the order the Processor accepted them.
     first_seen = {p["ProposalID"]: p["Seq"] for p in current["Proposals"]}
     assert proposal_ids == sorted(proposal_ids, key=first_seen.get)
+
+
+async def test_graceful_processor_restart_ends_streams_and_the_requestor_resumes(stack):
+    async with httpx.AsyncClient(timeout=10) as client:
+        body = {"OrderReqId": "ORD-TERM", "SessionID": "S-1", "Notification type": "GChat"}
+        assert (await client.post(f"{stack.requestor_url}/api/v1/initiate", json=body)).status_code == 202
+        await asyncio.to_thread(stack.restart_processor)  # SIGTERM, then start again
+        proposal = {"OrderReqID": "ORD-TERM", "Seller": "SELLER-001", "ProposalDictObj": {"ProposalID": "P-1", "Price": 1.0}}
+        assert (await client.post(f"{stack.processor_url}/api/v1/proposal-submissions", json=proposal)).status_code == 201
+        async with asyncio.timeout(10):
+            while not (await client.get(f"{stack.requestor_url}/api/v1/orders/ORD-TERM")).json()["Proposals"]:
+                await asyncio.sleep(0.05)

@@ -144,3 +144,11 @@ async def test_restarted_requestor_catches_up_from_its_stored_seq(start_requesto
         view = await order_view(requestor)
         assert [e["Seq"] for e in view["Timeline"]] == [1, 2, 3, 4]
         assert [p["ProposalID"] for p in view["Proposals"]] == ["PROP-001", "PROP-002"]
+
+
+async def test_order_nobody_can_serve_is_failed_with_the_reason(requestor):
+    response = await requestor.http.post("/api/v1/initiate", json={**SEED_INITIATE, "Industry": "aerospace"})
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["State"], body["Reason"]) == ("Failed", "no active seller in industry 'aerospace'")
+    assert [e["EventType"] for e in body["Timeline"]] == ["RequestSubmissions", "OrderFailed"]
