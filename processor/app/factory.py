@@ -1,15 +1,13 @@
 """The Processor's FastAPI app: REST on HTTP_PORT, the grpc.aio server started in its lifespan."""
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI, Request
 
 from processor.app.api.v1 import followups, orders, proposals
 from processor.app.config import ProcessorSettings, get_settings
 from processor.app.container import Processor
-from shared.utils.health import database_check, health_router
-from shared.utils.http_errors import install_error_handlers
+from shared.utils.app import service_app
+from shared.utils.health import database_check
 
 
 async def _readiness(request: Request) -> dict[str, str]:
@@ -18,25 +16,12 @@ async def _readiness(request: Request) -> dict[str, str]:
 
 
 def create_app(settings: ProcessorSettings | None = None) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        # Built here, inside the running loop: grpc.aio objects made elsewhere fail later.
-        processor = Processor.build(settings or get_settings())
-        await processor.start()
-        app.state.processor = processor
-        try:
-            yield
-        finally:
-            await processor.stop()
-
-    app = FastAPI(
+    return service_app(
+        name="processor",
         title="dCent Communicator — Processor",
         description="Seller side: proposals, follow-ups, edit locks; gRPC server for the Requestor.",
-        version="0.1.0",
-        lifespan=lifespan,
+        # Built in the lifespan, inside the running loop: grpc.aio objects made elsewhere fail later.
+        build=lambda: Processor.build(settings or get_settings()),
+        routers=[proposals.router, followups.router, orders.router],
+        readiness=_readiness,
     )
-    install_error_handlers(app)
-    for module in (proposals, followups, orders):
-        app.include_router(module.router, prefix="/api/v1")
-    app.include_router(health_router("processor", _readiness))
-    return app

@@ -1,16 +1,14 @@
 """The Requestor's FastAPI app; the gRPC channel and streams are created in its lifespan."""
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-
 import grpc
 from fastapi import FastAPI, Request
 
 from requestor.app.api.v1 import orders
 from requestor.app.config import RequestorSettings, get_settings
 from requestor.app.container import Requestor
-from shared.utils.health import database_check, health_router
-from shared.utils.http_errors import install_error_handlers
+from shared.utils.app import service_app
+from shared.utils.health import database_check
 
 
 async def _readiness(request: Request) -> dict[str, str]:
@@ -23,23 +21,11 @@ async def _readiness(request: Request) -> dict[str, str]:
 
 
 def create_app(settings: RequestorSettings | None = None) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        requestor = Requestor.build(settings or get_settings())
-        await requestor.start()
-        app.state.requestor = requestor
-        try:
-            yield
-        finally:
-            await requestor.stop()
-
-    app = FastAPI(
+    return service_app(
+        name="requestor",
         title="dCent Communicator — Requestor",
         description="Buyer side: initiate orders, follow up, finalize, pause, resume; live proposals over gRPC.",
-        version="0.1.0",
-        lifespan=lifespan,
+        build=lambda: Requestor.build(settings or get_settings()),
+        routers=[orders.router],
+        readiness=_readiness,
     )
-    install_error_handlers(app)
-    app.include_router(orders.router, prefix="/api/v1")
-    app.include_router(health_router("requestor", _readiness))
-    return app

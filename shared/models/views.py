@@ -8,7 +8,6 @@ from pydantic import Field
 from shared.models.common import ApiModel, UtcDatetime
 from shared.models.messages import MessageContent
 from shared.models.orders import SelectedSeller
-from shared.models.proposals import AudienceMiss
 from shared.models.states import EventType, OrderState, ProposalState
 
 
@@ -64,11 +63,3 @@ class OrderView(OrderListItem):
 class OrderList(ApiModel):
     orders: list[OrderListItem] = Field(alias="Orders")
     total: int = Field(alias="Total")
-
-
-class BuyerFollowUpResult(ApiModel):
-    order_req_id: str = Field(alias="OrderReqID")
-    follow_up_id: str = Field(alias="FollowUpID")
-    seq: int = Field(alias="Seq")
-    reached: list[str] = Field(alias="Reached")
-    not_reached: list[AudienceMiss] = Field(alias="NotReached")

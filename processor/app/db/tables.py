@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.db.event_rows import EventRowMixin
 from shared.db.types import JsonColumn, UtcDateTime
 
 ID = String(128)
@@ -95,17 +96,8 @@ class FollowUp(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class OrderEventRow(Base):
+class OrderEventRow(EventRowMixin, Base):
     """The per-order event log: appended in the same transaction as the change it records."""
-
-    __tablename__ = "order_events"
-
-    order_req_id: Mapped[str] = mapped_column(ForeignKey("orders.order_req_id"), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(36), unique=True)
-    event_type: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
-    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 Index("ix_orders_active_expiry", Order.state, Order.expires_at)

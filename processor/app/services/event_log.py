@@ -22,13 +22,6 @@ from shared.models.events import OrderEvent
 from shared.models.states import EventType
 
 
-def row_to_event(row: OrderEventRow) -> OrderEvent:
-    return OrderEvent(
-        order_req_id=row.order_req_id, seq=row.seq, event_id=row.event_id,
-        event_type=row.event_type, occurred_at=row.occurred_at, payload=row.payload,
-    )
-
-
 class EventLog:
     def __init__(self, sessions: async_sessionmaker, *, poll_seconds: float, page_size: int = 500) -> None:
         self._sessions = sessions
@@ -45,11 +38,7 @@ class EventLog:
             order_req_id=order.order_req_id, seq=order.last_seq, event_id=str(uuid.uuid4()),
             event_type=event_type, occurred_at=utcnow(), payload=payload,
         )
-        session.add(OrderEventRow(
-            order_req_id=event.order_req_id, seq=event.seq, event_id=event.event_id,
-            event_type=event.event_type.value, payload=payload.model_dump(mode="json"),
-            occurred_at=event.occurred_at,
-        ))
+        session.add(OrderEventRow.from_event(event))
         return event
 
     def committed(self, order_req_id: str) -> None:
@@ -65,7 +54,7 @@ class EventLog:
                 .order_by(OrderEventRow.seq)
                 .limit(limit or self._page_size)
             )).all()
-        return [row_to_event(r) for r in rows]
+        return [r.to_event() for r in rows]
 
     @contextmanager
     def _subscription(self, order_req_id: str) -> Iterator[asyncio.Event]:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.db.event_rows import EventRowMixin
 from shared.db.types import JsonColumn, UtcDateTime
 
 ID = String(128)
@@ -63,14 +64,5 @@ class FollowUp(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class OrderEventRow(Base):
+class OrderEventRow(EventRowMixin, Base):
     """Every stream event as received: the order's timeline, and the proof nothing was doubled."""
-
-    __tablename__ = "order_events"
-
-    order_req_id: Mapped[str] = mapped_column(ForeignKey("orders.order_req_id"), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(36), unique=True)
-    event_type: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
-    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)

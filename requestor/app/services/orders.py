@@ -14,9 +14,9 @@ from shared.errors import Conflict, NotFound
 from shared.models.common import utcnow
 from shared.models.messages import Message
 from shared.models.orders import InitiateRequest, OrderSummary
+from shared.models.proposals import FollowUpReceipt
 from shared.models.states import TERMINAL_ORDER_STATES, OrderState
 from shared.models.views import (
-    BuyerFollowUpResult,
     FollowUpView,
     OrderList,
     OrderListItem,
@@ -81,11 +81,11 @@ class BuyerOrders:
         await self._caught_up(request.order_req_id, summary.last_seq)
         return await self.view(request.order_req_id)
 
-    async def follow_up(self, order_req_id: str, audience: list[str], message: Message) -> BuyerFollowUpResult:
+    async def follow_up(self, order_req_id: str, audience: list[str], message: Message) -> FollowUpReceipt:
         await self._require(order_req_id)
         receipt = await self._processor.follow_up(order_req_id, audience, message.content)
         await self._caught_up(order_req_id, receipt.seq)
-        return BuyerFollowUpResult.model_validate(receipt.model_dump())
+        return receipt
 
     async def finalize(self, order_req_id: str, proposal_id: str) -> OrderView:
         await self._require(order_req_id)

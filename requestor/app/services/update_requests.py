@@ -151,11 +151,7 @@ class RequestUpdater:
                 await _apply_lock(session, event, payload)
             elif isinstance(payload, FollowUpPayload):
                 _apply_follow_up(session, event, payload)
-            session.add(OrderEventRow(
-                order_req_id=event.order_req_id, seq=event.seq, event_id=event.event_id,
-                event_type=event.event_type.value, payload=payload.model_dump(mode="json"),
-                occurred_at=event.occurred_at,
-            ))
+            session.add(OrderEventRow.from_event(event))
             order.last_seq = event.seq
             order.updated_at = utcnow()
         self.seqs.advanced(event.order_req_id, event.seq)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Body, Path, Query, status
 from requestor.app.api.deps import OrdersDep
 from shared.models.common import Identifier
 from shared.models.orders import InitiateRequest
-from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest
+from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest, FollowUpReceipt
 from shared.models.states import OrderState
-from shared.models.views import BuyerFollowUpResult, OrderList, OrderView
+from shared.models.views import OrderList, OrderView
 from shared.utils.http_errors import error_responses
 
 router = APIRouter(tags=["orders"])
@@ -42,11 +42,11 @@ async def initiate(orders: OrdersDep, body: InitiateRequest = Body(examples=[SEE
 
 @router.post(
     "/followup",
-    response_model=BuyerFollowUpResult,
+    response_model=FollowUpReceipt,
     summary="Send a follow-up to the sellers of the listed proposals",
     responses=error_responses(404, 409, 422, 503),
 )
-async def followup(orders: OrdersDep, body: BuyerFollowUp = Body(examples=[SEED_FOLLOWUP])) -> BuyerFollowUpResult:
+async def followup(orders: OrdersDep, body: BuyerFollowUp = Body(examples=[SEED_FOLLOWUP])) -> FollowUpReceipt:
     return await orders.follow_up(body.order_req_id, body.audience, body.message)
 
 

@@ -1,0 +1,38 @@
+"""The stored form of an OrderEvent, the same on both sides of the stream."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db.types import JsonColumn, UtcDateTime
+from shared.models.events import OrderEvent
+
+
+class EventRowMixin:
+    """Columns (order_req_id, seq, event_id, event_type, payload, occurred_at); table `order_events`."""
+
+    __tablename__ = "order_events"
+
+    order_req_id: Mapped[str] = mapped_column(ForeignKey("orders.order_req_id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @classmethod
+    def from_event(cls, event: OrderEvent):
+        return cls(
+            order_req_id=event.order_req_id, seq=event.seq, event_id=event.event_id,
+            event_type=event.event_type.value, payload=event.payload.model_dump(mode="json"),
+            occurred_at=event.occurred_at,
+        )
+
+    def to_event(self) -> OrderEvent:
+        return OrderEvent(
+            order_req_id=self.order_req_id, seq=self.seq, event_id=self.event_id,
+            event_type=self.event_type, occurred_at=self.occurred_at, payload=self.payload,
+        )

@@ -1,0 +1,46 @@
+"""The FastAPI app both services share the shape of: one lifespan-built service object, routers,
+error handlers, /health and /ready."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+from fastapi import APIRouter, FastAPI
+
+from shared.utils.health import ReadinessCheck, health_router
+from shared.utils.http_errors import install_error_handlers
+
+
+class Service(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+def service_app(
+    *,
+    name: str,
+    title: str,
+    description: str,
+    build: Callable[[], Service],
+    routers: Sequence[APIRouter],
+    readiness: ReadinessCheck,
+) -> FastAPI:
+    """`build()` runs inside the lifespan (the running loop); the result is `app.state.<name>`."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        service = build()
+        await service.start()
+        setattr(app.state, name, service)
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    for router in routers:
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(health_router(name, readiness))
+    return app
