@@ -20,6 +20,8 @@ from processor.app.factory import create_app as create_processor_app
 from requestor.app.config import RequestorSettings
 from requestor.app.container import Requestor
 from requestor.app.factory import create_app as create_requestor_app
+from shared.messaging.local_broker import LocalBroker
+from shared.utils.service_process import free_port
 
 PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -75,6 +77,16 @@ def make_db_url(db_backend, tmp_path):
         _run_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
+# --- Kafka ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory):
+    """One Tansu broker on a free loopback port for the whole run (tests filter by order id)."""
+    broker = LocalBroker(free_port(), log_path=tmp_path_factory.mktemp("kafka") / "tansu.log").start()
+    yield broker
+    broker.stop()
+
+
 # --- in-process services ------------------------------------------------------------------------
 
 @dataclass
@@ -86,13 +98,13 @@ class Running:
 def processor_settings(database_url: str, **overrides) -> ProcessorSettings:
     values = dict(
         database_url=database_url, grpc_server_port=0, expiry_check_seconds=0.2,
-        stream_poll_seconds=0.5, grpc_grace_seconds=0.5,
+        stream_poll_seconds=0.5, grpc_grace_seconds=0.5, kafka_enabled=False,
     )
     return ProcessorSettings(_env_file=None, **{**values, **overrides})
 
 
 def requestor_settings(database_url: str, grpc_port: int, **overrides) -> RequestorSettings:
-    values = dict(database_url=database_url, processor_grpc_target=f"127.0.0.1:{grpc_port}")
+    values = dict(database_url=database_url, processor_grpc_target=f"127.0.0.1:{grpc_port}", kafka_enabled=False)
     return RequestorSettings(_env_file=None, **{**values, **overrides})
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from processor.app.config import ProcessorSettings
+from processor.app.db.tables import OutboxRow
 from processor.app.grpc_server.server import ProcessorGrpcServer
 from processor.app.grpc_server.servicer import OrderNonStreamingServicer, OrderStreamingServicer
 from processor.app.services.event_log import EventLog
@@ -21,6 +22,7 @@ from processor.app.services.seller_directory import SellerDirectory, read_seller
 from processor.app.services.update_proposals import ProposalService
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade_to_head
+from shared.messaging.service import Messaging
 from shared.utils.task_queue import PriorityTaskQueue
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ class Processor:
     sessions: async_sessionmaker
     queue: PriorityTaskQueue
     events: EventLog
+    messaging: Messaging
     directory: SellerDirectory
     orders: OrderService
     proposals: ProposalService
@@ -48,7 +51,8 @@ class Processor:
         sessions = make_sessionmaker(engine)
         queue = PriorityTaskQueue(settings.max_concurrent_tasks)
         events = EventLog(sessions, poll_seconds=settings.stream_poll_seconds)
-        store = OrderStore(sessions, events)
+        messaging = Messaging(settings, sessions, OutboxRow, source="processor")
+        store = OrderStore(sessions, events, messaging)
         directory = SellerDirectory(sessions)
         notices = NoticeDispatcher(queue, LoggingNotifier())
         orders = OrderService(store, directory, queue, notices, settings)
@@ -60,7 +64,10 @@ class Processor:
             OrderNonStreamingServicer(orders, followups, queue),
             host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
         )
-        return cls(settings, engine, sessions, queue, events, directory, orders, proposals, followups, sweeper, grpc_server)
+        return cls(
+            settings, engine, sessions, queue, events, messaging, directory, orders, proposals, followups, sweeper,
+            grpc_server,
+        )
 
     async def start(self) -> None:
         await upgrade_to_head(self.engine, MIGRATIONS)
@@ -68,6 +75,7 @@ class Processor:
             count = await self.directory.upsert(read_sellers_file(self.settings.sellers_file))
             log.info("seller directory: %d sellers from %s", count, self.settings.sellers_file)
         self.queue.start()
+        self.messaging.start()
         self._sweeper_task = asyncio.create_task(self.sweeper.run(), name="expiry-sweeper")
         await self.grpc.start()
         log.info("gRPC listening on %s:%d", self.settings.bind_host, self.grpc.port)
@@ -80,4 +88,5 @@ class Processor:
             self._sweeper_task.cancel()
             await asyncio.gather(self._sweeper_task, return_exceptions=True)
         await self.queue.close()
+        await self.messaging.stop()
         await self.engine.dispose()

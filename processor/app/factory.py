@@ -12,7 +12,7 @@ from shared.utils.health import database_check
 
 async def _readiness(request: Request) -> dict[str, str]:
     processor: Processor = request.app.state.processor
-    return {"database": await database_check(processor.engine)}
+    return {"database": await database_check(processor.engine), "kafka": await processor.messaging.status()}
 
 
 def create_app(settings: ProcessorSettings | None = None) -> FastAPI:

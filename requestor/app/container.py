@@ -9,6 +9,7 @@ import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from requestor.app.config import RequestorSettings
+from requestor.app.db.tables import OutboxRow
 from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.order_details import OrderDetailsSource
@@ -16,6 +17,7 @@ from requestor.app.services.orders import BuyerOrders
 from requestor.app.services.update_requests import RequestUpdater
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade_to_head
+from shared.messaging.service import Messaging
 from shared.utils.grpc_options import CLIENT_OPTIONS
 from shared.utils.task_queue import PriorityTaskQueue
 
@@ -29,6 +31,7 @@ class Requestor:
     engine: AsyncEngine
     channel: grpc.aio.Channel
     queue: PriorityTaskQueue
+    messaging: Messaging
     streams: OrderStreamManager
     orders: BuyerOrders
 
@@ -38,7 +41,8 @@ class Requestor:
         sessions = make_sessionmaker(engine)
         channel = grpc.aio.insecure_channel(settings.processor_grpc_target, options=CLIENT_OPTIONS)
         queue = PriorityTaskQueue(settings.max_concurrent_tasks)
-        updater = RequestUpdater(sessions)
+        messaging = Messaging(settings, sessions, OutboxRow, source="requestor")
+        updater = RequestUpdater(sessions, messaging)
         streams = OrderStreamManager(
             channel, updater,
             retry_initial=settings.stream_retry_initial_seconds, retry_max=settings.stream_retry_max_seconds,
@@ -48,19 +52,21 @@ class Requestor:
             if settings.api_base_url else None
         )
         orders = BuyerOrders(
-            sessions, ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds), streams, updater, details,
+            sessions, ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds), streams, updater, details, messaging,
             action_wait_seconds=settings.action_wait_seconds,
         )
-        return cls(settings, engine, channel, queue, streams, orders)
+        return cls(settings, engine, channel, queue, messaging, streams, orders)
 
     async def start(self) -> None:
         await upgrade_to_head(self.engine, MIGRATIONS)
         self.queue.start()
+        self.messaging.start()
         resumed = await self.orders.resume_streams()
         log.info("following %d open orders on %s", resumed, self.settings.processor_grpc_target)
 
     async def stop(self) -> None:
         await self.streams.close()
         await self.queue.close()
+        await self.messaging.stop()
         await self.channel.close()
         await self.engine.dispose()

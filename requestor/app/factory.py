@@ -16,7 +16,9 @@ async def _readiness(request: Request) -> dict[str, str]:
     channel = requestor.channel.get_state(try_to_connect=True)
     return {
         "database": await database_check(requestor.engine),
-        "processor": "ok" if channel in (grpc.ChannelConnectivity.READY, grpc.ChannelConnectivity.IDLE) else channel.name.lower(),
+        "processor": "ok" if channel in (grpc.ChannelConnectivity.READY, grpc.ChannelConnectivity.IDLE)
+        else f"degraded: channel {channel.name.lower()}",
+        "kafka": await requestor.messaging.status(),
     }
 
 

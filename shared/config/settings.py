@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,6 +30,34 @@ class CommonSettings(BaseSettings):
     max_concurrent_tasks: int = Field(10, ge=1, le=10_000)
     order_expiry_minutes: float = Field(30, gt=0)
     find_max_sel: int = Field(10, ge=1, le=1000)
+
+    # --- Kafka / AWS MSK (see docs/kafka.md) ---
+    kafka_enabled: bool = True
+    kafka_bootstrap_servers: list[str] = Field(default_factory=lambda: ["localhost:9092"], min_length=1)
+    kafka_client_id: str = "dcent-communicator"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = None
+    # AWS_MSK_IAM = SASL OAUTHBEARER with a token from aws-msk-iam-sasl-signer-python
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "AWS_MSK_IAM"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_aws_region: str | None = None
+    kafka_acks: Literal["all", "1", "0"] = "all"
+    kafka_linger_ms: int = Field(5, ge=0, le=60_000)
+    kafka_compression_type: Literal["gzip", "snappy", "lz4", "zstd"] | None = None
+    kafka_request_timeout_ms: int = Field(10_000, ge=100)
+    kafka_create_topics: bool = True
+    kafka_topic_partitions: int = Field(1, ge=1)
+    kafka_topic_replication: int = Field(1, ge=1)
+    kafka_topic_buyer_acknowledgements: str = "BUYER_ACKNOWLEDGEMENTS"
+    kafka_topic_buyer_notify: str = "BUYER_NOTIFY"
+    kafka_topic_req_failures: str = "REQ_failures"
+    kafka_topic_seller_acknowledgements: str = "SELLER_ACKNOWLEDGEMENTS"
+    kafka_topic_seller_notify: str = "SELLER_NOTIFY"
+    kafka_topic_prp_failures: str = "PRP_FAILURES"
+    outbox_batch_size: int = Field(500, ge=1, le=10_000)
+    outbox_poll_seconds: float = Field(1.0, gt=0)
+    outbox_retention_hours: float = Field(24, gt=0)
 
     def resolved_database_url(self, service: str) -> str:
         if self.database_url:

@@ -38,6 +38,7 @@ class FollowUpPayload(BaseModel):
     seller_id: str = ""
     proposal_id: str = ""
     audience: list[str] = Field(default_factory=list)
+    recipients: list[str] = Field(default_factory=list, description="Seller ids a buyer follow-up went to")
     message: MessageContent
 
 

@@ -231,20 +231,22 @@ class ProposalEvent(_message.Message):
     def __init__(self, proposal_id: _Optional[str] = ..., seller_id: _Optional[str] = ..., state: _Optional[_Union[ProposalState, str]] = ..., data_json: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class FollowUpEvent(_message.Message):
-    __slots__ = ("follow_up_id", "direction", "seller_id", "proposal_id", "audience", "message")
+    __slots__ = ("follow_up_id", "direction", "seller_id", "proposal_id", "audience", "message", "recipients")
     FOLLOW_UP_ID_FIELD_NUMBER: _ClassVar[int]
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
     SELLER_ID_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_ID_FIELD_NUMBER: _ClassVar[int]
     AUDIENCE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
     follow_up_id: str
     direction: str
     seller_id: str
     proposal_id: str
     audience: _containers.RepeatedScalarFieldContainer[str]
     message: FollowUpMessage
-    def __init__(self, follow_up_id: _Optional[str] = ..., direction: _Optional[str] = ..., seller_id: _Optional[str] = ..., proposal_id: _Optional[str] = ..., audience: _Optional[_Iterable[str]] = ..., message: _Optional[_Union[FollowUpMessage, _Mapping]] = ...) -> None: ...
+    recipients: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, follow_up_id: _Optional[str] = ..., direction: _Optional[str] = ..., seller_id: _Optional[str] = ..., proposal_id: _Optional[str] = ..., audience: _Optional[_Iterable[str]] = ..., message: _Optional[_Union[FollowUpMessage, _Mapping]] = ..., recipients: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class EditLockEvent(_message.Message):
     __slots__ = ("proposal_id", "seller_id", "locked", "expires_at", "reason")

@@ -150,6 +150,7 @@ def event_to_pb(event: OrderEvent) -> pb.OrderStreamResponse:
         response.follow_up.CopyFrom(pb.FollowUpEvent(
             follow_up_id=p.follow_up_id, direction=p.direction, seller_id=p.seller_id,
             proposal_id=p.proposal_id, audience=p.audience, message=message_to_pb(p.message),
+            recipients=p.recipients,
         ))
     elif isinstance(p, EditLockPayload):
         response.edit_lock.CopyFrom(pb.EditLockEvent(
@@ -181,6 +182,7 @@ def _payload_from_pb(message: pb.OrderStreamResponse):
         return FollowUpPayload(
             follow_up_id=f.follow_up_id, direction=f.direction, seller_id=f.seller_id,
             proposal_id=f.proposal_id, audience=list(f.audience), message=message_from_pb(f.message),
+            recipients=list(f.recipients),
         )
     if kind == "edit_lock":
         e = message.edit_lock

@@ -27,10 +27,14 @@ def health_router(service: str, readiness: ReadinessCheck) -> APIRouter:
     async def health() -> dict[str, str]:
         return {"status": "ok", "service": service}
 
-    @router.get("/ready", summary="Readiness: every dependency answers")
+    @router.get("/ready", summary="Readiness: 503 when a required dependency is down; 'degraded' when Kafka lags")
     async def ready(request: Request) -> JSONResponse:
         checks = await readiness(request)
-        ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503)
+        # A down dependency (database) makes the service unready; a degraded one (Kafka backlog)
+        # does not: requests are still served and the backlog drains when it recovers.
+        if any(v.startswith("unavailable") for v in checks.values()):
+            return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
+        degraded = any(v.startswith("degraded") for v in checks.values())
+        return JSONResponse({"status": "degraded" if degraded else "ready", "checks": checks})
 
     return router

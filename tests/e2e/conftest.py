@@ -26,9 +26,10 @@ class Stack:
 
 
 @pytest.fixture
-def stack(make_db_url, tmp_path):
+def stack(make_db_url, tmp_path, kafka_broker):
     http_processor, http_requestor, grpc_port = free_port(), free_port(), free_port()
-    common = {"BIND_HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "API_BASE_URL": ""}
+    common = {"BIND_HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "API_BASE_URL": "",
+              "KAFKA_BOOTSTRAP_SERVERS": f'["{kafka_broker.bootstrap}"]', "OUTBOX_POLL_SECONDS": "0.2"}
     processor = ServiceProcess(
         "processor", [sys.executable, str(ROOT / "processor" / "main.py")],
         env={**common, "HTTP_PORT": str(http_processor), "GRPC_SERVER_PORT": str(grpc_port),

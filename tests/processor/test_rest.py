@@ -132,4 +132,4 @@ async def test_order_without_matching_sellers_fails(processor):
 async def test_health_and_readiness(processor):
     assert (await processor.http.get("/health")).json()["status"] == "ok"
     ready = await processor.http.get("/ready")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok"}
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "kafka": "disabled"}

@@ -29,7 +29,7 @@ PAYLOADS = [
         data={"ProposalID": "P", "Price": 10.5, "Qty": 3, "Nested": {"a": [1, "b"]}}, revision=2)),
     (EventType.EDIT_LOCK, EditLockPayload(proposal_id="P", seller_id="S1", locked=True, expires_at=WHEN, reason="locked")),
     (EventType.REQUEST_FOLLOW_UP, FollowUpPayload(
-        follow_up_id="F", direction="buyer", audience=["P"],
+        follow_up_id="F", direction="buyer", audience=["P"], recipients=["S1"],
         message=MessageContent(urls=["https://example.com/spec.pdf"], message_type="link", message="see"))),
     (EventType.ORDER_FINALISED, OrderStatusPayload(state=OrderState.FINALISED, winning_proposal_id="P")),
 ]

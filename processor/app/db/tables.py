@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db.event_rows import EventRowMixin
+from shared.messaging.outbox import OutboxRowMixin
 from shared.db.types import JsonColumn, UtcDateTime
 
 ID = String(128)
@@ -98,6 +99,10 @@ class FollowUp(Base):
 
 class OrderEventRow(EventRowMixin, Base):
     """The per-order event log: appended in the same transaction as the change it records."""
+
+
+class OutboxRow(OutboxRowMixin, Base):
+    """Kafka messages waiting to be published (transactional outbox)."""
 
 
 Index("ix_orders_active_expiry", Order.state, Order.expires_at)

@@ -52,6 +52,7 @@ class FollowUpService:
             payload = FollowUpPayload(
                 follow_up_id=str(uuid.uuid4()), direction="buyer",
                 audience=[p.proposal_id for p in reached], message=message,
+                recipients=list(dict.fromkeys(p.seller_id for p in reached)),
             )
             seq = _record(change, payload, EventType.REQUEST_FOLLOW_UP)
         self._notices.dispatch([

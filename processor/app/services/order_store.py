@@ -2,8 +2,8 @@
 
 In this process an `asyncio.Lock` per order queues its transitions; across replicas the order
 row is read `FOR UPDATE` (PostgreSQL) and carries a version column, so a transition decided on
-a stale row cannot commit. Events appended inside are committed with the change, then readers
-are woken.
+a stale row cannot commit. Events appended inside — and the Kafka messages they route to, in
+the outbox — are committed with the change; then readers and the outbox relay are woken.
 """
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from processor.app.db.tables import Order
 from processor.app.services.event_log import EventLog
+from shared.messaging.service import Messaging
+from shared.messaging.topics import processor_messages
 from shared.errors import NotFound
 from shared.models.events import OrderEvent
 from shared.models.states import EventType
@@ -29,6 +31,7 @@ class OrderChange:
     session: AsyncSession
     order: Order | None
     log: EventLog
+    messaging: Messaging
     events: list[OrderEvent] = field(default_factory=list)
 
     @property
@@ -39,6 +42,7 @@ class OrderChange:
 
     def append(self, event_type: EventType, payload: BaseModel) -> OrderEvent:
         event = self.log.append(self.session, self.existing, event_type, payload)
+        self.messaging.stage(self.session, processor_messages(event, self.existing.details))
         self.events.append(event)
         return event
 
@@ -48,9 +52,10 @@ class OrderChange:
 
 
 class OrderStore:
-    def __init__(self, sessions: async_sessionmaker, log: EventLog) -> None:
+    def __init__(self, sessions: async_sessionmaker, log: EventLog, messaging: Messaging) -> None:
         self.sessions = sessions
         self.log = log
+        self.messaging = messaging
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, order_req_id: str) -> asyncio.Lock:
@@ -67,10 +72,11 @@ class OrderStore:
             async with self.sessions() as session:
                 async with session.begin():
                     order = await session.get(Order, order_req_id, with_for_update=True, populate_existing=True)
-                    change = OrderChange(order_req_id, session, order, self.log)
+                    change = OrderChange(order_req_id, session, order, self.log, self.messaging)
                     yield change
             if change.events:
                 self.log.committed(order_req_id)
+                self.messaging.written()
 
     async def get(self, order_req_id: str) -> Order:
         async with self.sessions() as session:

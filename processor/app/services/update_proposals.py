@@ -10,7 +10,8 @@ from processor.app.config import ProcessorSettings
 from processor.app.db.tables import EditLock, Invitation, Proposal
 from processor.app.services.order_store import OrderChange, OrderStore
 from processor.app.services.rules import effective_state, live_lock, proposal_payload, release_lock, set_proposal_state
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, DomainError, Forbidden, NotFound
+from shared.messaging.topics import Key, Topic, refusal_message
 from shared.models.common import utcnow
 from shared.models.events import EditLockPayload
 from shared.models.proposals import EditLockReceipt, EditLockRequest, ProposalReceipt, ProposalSubmission
@@ -40,6 +41,18 @@ class ProposalService:
         self._settings = settings
 
     async def submit(self, submission: ProposalSubmission) -> ProposalReceipt:
+        try:
+            return await self._submit(submission)
+        except DomainError as refusal:
+            # The seller hears why on PRP_FAILURES too (its own transaction: nothing else changed).
+            await self._store.messaging.record([refusal_message(
+                Topic.PRP_FAILURES, Key.PRP_SUBMISSION, submission.order_req_id, "ProposalSubmission",
+                refusal.http_status, refusal.reason,
+                submission.model_dump(mode="json", by_alias=True, exclude={"lock_token"}), utcnow(),
+            )])
+            raise
+
+    async def _submit(self, submission: ProposalSubmission) -> ProposalReceipt:
         now = utcnow()
         proposal_id = submission.proposal.proposal_id
         data = submission.proposal.as_stored()

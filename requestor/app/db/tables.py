@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db.event_rows import EventRowMixin
+from shared.messaging.outbox import OutboxRowMixin
 from shared.db.types import JsonColumn, UtcDateTime
 
 ID = String(128)
@@ -66,3 +67,7 @@ class FollowUp(Base):
 
 class OrderEventRow(EventRowMixin, Base):
     """Every stream event as received: the order's timeline, and the proof nothing was doubled."""
+
+
+class OutboxRow(OutboxRowMixin, Base):
+    """Kafka messages waiting to be published (transactional outbox)."""

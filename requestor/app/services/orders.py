@@ -1,6 +1,9 @@
 """The buyer's orders on the Requestor: initiate, follow up, finalize, pause, resume, read."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -10,11 +13,12 @@ from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.order_details import OrderDetailsSource
 from requestor.app.services.update_requests import RequestUpdater
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, DomainError, NotFound
+from shared.messaging.service import Messaging
+from shared.messaging.topics import Key, Topic, refusal_message
 from shared.models.common import utcnow
-from shared.models.messages import Message
 from shared.models.orders import InitiateRequest, OrderSummary
-from shared.models.proposals import FollowUpReceipt
+from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest, FollowUpReceipt
 from shared.models.states import TERMINAL_ORDER_STATES, OrderState
 from shared.models.views import (
     FollowUpView,
@@ -41,6 +45,7 @@ class BuyerOrders:
         streams: OrderStreamManager,
         updater: RequestUpdater,
         details_source: OrderDetailsSource | None,
+        messaging: Messaging,
         *,
         action_wait_seconds: float,
     ) -> None:
@@ -49,10 +54,15 @@ class BuyerOrders:
         self._streams = streams
         self._updater = updater
         self._details_source = details_source
+        self._messaging = messaging
         self._action_wait = action_wait_seconds
 
     async def initiate(self, request: InitiateRequest) -> OrderView:
         """Idempotent: the same OrderReqId from the same session answers the order as it stands."""
+        async with self._refusals_published("Initiate", Key.ORD_SUBMISSION, request.order_req_id, request):
+            return await self._initiate(request)
+
+    async def _initiate(self, request: InitiateRequest) -> OrderView:
         existing = await self._get(request.order_req_id)
         if existing is not None:
             if existing.session_id != request.session_id:
@@ -81,23 +91,28 @@ class BuyerOrders:
         await self._caught_up(request.order_req_id, summary.last_seq)
         return await self.view(request.order_req_id)
 
-    async def follow_up(self, order_req_id: str, audience: list[str], message: Message) -> FollowUpReceipt:
-        await self._require(order_req_id)
-        receipt = await self._processor.follow_up(order_req_id, audience, message.content)
-        await self._caught_up(order_req_id, receipt.seq)
-        return receipt
+    async def follow_up(self, request: BuyerFollowUp) -> FollowUpReceipt:
+        order_req_id = request.order_req_id
+        async with self._refusals_published("FollowUp", Key.ORD_UPDATES, order_req_id, request):
+            await self._require(order_req_id)
+            receipt = await self._processor.follow_up(order_req_id, request.audience, request.message.content)
+            await self._caught_up(order_req_id, receipt.seq)
+            return receipt
 
-    async def finalize(self, order_req_id: str, proposal_id: str) -> OrderView:
-        await self._require(order_req_id)
-        return await self._after_action(order_req_id, await self._processor.finalize(order_req_id, proposal_id))
+    async def finalize(self, order_req_id: str, request: FinalizeRequest) -> OrderView:
+        async with self._refusals_published("Finalize", Key.ORD_UPDATES, order_req_id, request):
+            await self._require(order_req_id)
+            return await self._after_action(order_req_id, await self._processor.finalize(order_req_id, request.proposal_id))
 
-    async def pause(self, order_req_id: str, reason: str) -> OrderView:
-        await self._require(order_req_id)
-        return await self._after_action(order_req_id, await self._processor.pause(order_req_id, reason))
+    async def pause(self, order_req_id: str, request: ControlRequest) -> OrderView:
+        async with self._refusals_published("Pause", Key.ORD_UPDATES, order_req_id, request):
+            await self._require(order_req_id)
+            return await self._after_action(order_req_id, await self._processor.pause(order_req_id, request.reason))
 
-    async def resume(self, order_req_id: str, reason: str) -> OrderView:
-        await self._require(order_req_id)
-        return await self._after_action(order_req_id, await self._processor.resume(order_req_id, reason))
+    async def resume(self, order_req_id: str, request: ControlRequest) -> OrderView:
+        async with self._refusals_published("Resume", Key.ORD_UPDATES, order_req_id, request):
+            await self._require(order_req_id)
+            return await self._after_action(order_req_id, await self._processor.resume(order_req_id, request.reason))
 
     async def resume_streams(self) -> int:
         """At start-up: reopen the stream of every order not yet in a terminal state."""
@@ -158,6 +173,18 @@ class BuyerOrders:
         return OrderList(orders=[OrderListItem(**_list_item(o)) for o in rows], total=total or 0)
 
     # --- helpers ---------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _refusals_published(self, action: str, key: Key, order_req_id: str, request: BaseModel):
+        """A refused buyer request also goes to REQ_failures, with its reason."""
+        try:
+            yield
+        except DomainError as refusal:
+            await self._messaging.record([refusal_message(
+                Topic.REQ_FAILURES, key, order_req_id, action, refusal.http_status, refusal.reason,
+                request.model_dump(mode="json", by_alias=True), utcnow(),
+            )])
+            raise
 
     async def _get(self, order_req_id: str) -> Order | None:
         async with self._sessions() as session:

@@ -1,5 +1,8 @@
 """_UpdateRequests: apply each streamed event to the buyer's view, exactly once, in seq order.
 
+The buyer's Kafka messages (BUYER_ACKNOWLEDGEMENTS, BUYER_NOTIFY, REQ_failures) are staged in
+the same transaction, so each goes out once per event, however often the stream replays it.
+
 An event is applied in one transaction with the order's `last_seq`; one at or below it is a
 duplicate (a resumed stream replays nothing new, but at-least-once delivery is assumed), one
 beyond `last_seq + 1` means a gap, and the stream is reopened from `last_seq`.
@@ -13,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
+from shared.messaging.service import Messaging
+from shared.messaging.topics import requestor_messages
 from shared.models.common import utcnow
 from shared.models.events import (
     EditLockPayload,
@@ -116,8 +121,9 @@ def _apply_follow_up(session: AsyncSession, event: OrderEvent, payload: FollowUp
 
 
 class RequestUpdater:
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    def __init__(self, sessions: async_sessionmaker, messaging: Messaging) -> None:
         self._sessions = sessions
+        self._messaging = messaging
         self.seqs = SeqWatch()
 
     async def resume_point(self, order_req_id: str) -> int | None:
@@ -152,7 +158,9 @@ class RequestUpdater:
             elif isinstance(payload, FollowUpPayload):
                 _apply_follow_up(session, event, payload)
             session.add(OrderEventRow.from_event(event))
+            self._messaging.stage(session, requestor_messages(event))
             order.last_seq = event.seq
             order.updated_at = utcnow()
+        self._messaging.written()
         self.seqs.advanced(event.order_req_id, event.seq)
         return True

@@ -47,7 +47,7 @@ async def initiate(orders: OrdersDep, body: InitiateRequest = Body(examples=[SEE
     responses=error_responses(404, 409, 422, 503),
 )
 async def followup(orders: OrdersDep, body: BuyerFollowUp = Body(examples=[SEED_FOLLOWUP])) -> FollowUpReceipt:
-    return await orders.follow_up(body.order_req_id, body.audience, body.message)
+    return await orders.follow_up(body)
 
 
 @router.put(
@@ -58,7 +58,7 @@ async def followup(orders: OrdersDep, body: BuyerFollowUp = Body(examples=[SEED_
 )
 async def finalize(order_req_id: OrderId, orders: OrdersDep,
                    body: FinalizeRequest = Body(examples=[{"ProposalID": "PROP-001"}])) -> OrderView:
-    return await orders.finalize(order_req_id, body.proposal_id)
+    return await orders.finalize(order_req_id, body)
 
 
 @router.put(
@@ -68,7 +68,7 @@ async def finalize(order_req_id: OrderId, orders: OrdersDep,
     responses=error_responses(404, 409, 422, 503),
 )
 async def pause(order_req_id: OrderId, orders: OrdersDep, body: ControlRequest | None = None) -> OrderView:
-    return await orders.pause(order_req_id, body.reason if body else "")
+    return await orders.pause(order_req_id, body or ControlRequest())
 
 
 @router.put(
@@ -78,7 +78,7 @@ async def pause(order_req_id: OrderId, orders: OrdersDep, body: ControlRequest |
     responses=error_responses(404, 409, 422, 503),
 )
 async def resume(order_req_id: OrderId, orders: OrdersDep, body: ControlRequest | None = None) -> OrderView:
-    return await orders.resume(order_req_id, body.reason if body else "")
+    return await orders.resume(order_req_id, body or ControlRequest())
 
 
 @router.get("/orders", response_model=OrderList, summary="The buyer's orders, newest first")

@@ -1,0 +1,192 @@
+"""Transactional outbox: messages are rows written with the change that causes them; a relay
+publishes them in order and marks them sent.
+
+If the broker is down, requests go on being served, rows wait, and the relay sends them in
+order when it is back. Delivery is at least once (a crash between send and mark resends);
+consumers drop duplicates by `event_id`.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import BigInteger, Integer, String, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db.types import JsonColumn, UtcDateTime
+from shared.messaging.topics import Message, Topic
+from shared.models.common import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRowMixin:
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(64))
+    order_req_id: Mapped[str] = mapped_column(String(128))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+
+
+def envelope(row: OutboxRowMixin, source: str) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The JSON value and headers of one Kafka message."""
+    value = json.dumps({
+        "event_id": row.event_id, "event_type": row.event_type, "order_req_id": row.order_req_id,
+        "occurred_at": row.occurred_at.isoformat().replace("+00:00", "Z"), "source": source, "payload": row.payload,
+    }, separators=(",", ":")).encode()
+    return value, [("event_id", row.event_id.encode()), ("event_type", row.event_type.encode())]
+
+
+class Outbox:
+    """Writes messages into the caller's transaction; `written()` wakes the relay after commit."""
+
+    def __init__(self, row_type: type[OutboxRowMixin]) -> None:
+        self.row_type = row_type
+        self._wake = asyncio.Event()
+
+    def stage(self, session: AsyncSession, messages: list[Message]) -> None:
+        for m in messages:
+            session.add(self.row_type(
+                event_id=m.event_id, topic=m.topic.value, key=m.key.value, event_type=m.event_type,
+                order_req_id=m.order_req_id, occurred_at=m.occurred_at, payload=m.payload,
+            ))
+
+    def written(self) -> None:
+        self._wake.set()
+
+    async def wait(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+
+Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]  # topic, key, value, headers
+
+
+class Publisher(Protocol):
+    """The broker side of the relay (KafkaPublisher; a fake in unit tests)."""
+
+    async def connect(self) -> None: ...
+
+    async def send_batch(self, records: list[Record]) -> tuple[int, Exception | None]:
+        """Send in order; return how many leading records were acknowledged, and the first error."""
+
+    async def close(self) -> None: ...
+
+
+class OutboxRelay:
+    """Publishes unsent rows in id order and marks the acknowledged prefix of each batch."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        outbox: Outbox,
+        publisher: Publisher,
+        *,
+        source: str,
+        topic_names: dict[Topic, str],
+        batch_size: int,
+        poll_seconds: float,
+        retention: timedelta,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+        self._row = outbox.row_type
+        self._publisher = publisher
+        self._source = source
+        self._names = {t.value: name for t, name in topic_names.items()}
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._retention = retention
+        self.connected = False
+        self.last_error: str | None = None
+        self.published = 0
+
+    async def backlog(self) -> int:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(func.count()).select_from(self._row).where(self._row.published_at.is_(None))
+            )
+
+    async def status(self) -> str:
+        """'ok', or why publishing is behind (for readiness: degraded, not down)."""
+        if self.connected and self.last_error is None:
+            return "ok"
+        return f"degraded: {self.last_error or 'connecting'}; backlog {await self.backlog()}"
+
+    async def publish_once(self) -> int:
+        """Send one batch of unsent rows; return how many were acknowledged and marked."""
+        async with self._sessions() as session:
+            rows = (await session.scalars(
+                select(self._row).where(self._row.published_at.is_(None)).order_by(self._row.id).limit(self._batch_size)
+            )).all()
+        if not rows:
+            return 0
+        sent, error = await self._publisher.send_batch([self._record(r) for r in rows])
+        if sent:
+            async with self._sessions() as session, session.begin():
+                await session.execute(
+                    update(self._row).where(self._row.id.in_([r.id for r in rows[:sent]])).values(published_at=utcnow())
+                )
+            self.published += sent
+        if error is not None:
+            raise error
+        return sent
+
+    def _record(self, row: OutboxRowMixin) -> Record:
+        value, headers = envelope(row, self._source)
+        return self._names.get(row.topic, row.topic), row.key.encode(), value, headers
+
+    async def prune(self) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(delete(self._row).where(self._row.published_at < utcnow() - self._retention))
+
+    async def run(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                if not self.connected:
+                    await self._publisher.connect()
+                    self.connected = True
+                    await self.prune()
+                while await self.publish_once():
+                    pass
+                self.last_error = None
+                delay = 0.2
+                await self._outbox.wait(self._poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or database unreachable: keep the rows, retry later
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("outbox relay (%s): %s; retrying in %.1fs", self._source, self.last_error, delay)
+                if not self.connected:
+                    await self._publisher.close()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def close(self) -> None:
+        await self._publisher.close()
+        self.connected = False
+
+    async def drain(self, timeout: float) -> None:
+        """At shutdown: publish what is left, for at most `timeout` seconds."""
+        if not self.connected:
+            return
+        try:
+            async with asyncio.timeout(timeout):
+                while await self.publish_once():
+                    pass
+        except Exception as exc:  # what is not sent stays in the outbox for the next start
+            log.warning("outbox not drained at shutdown: %s", exc)
