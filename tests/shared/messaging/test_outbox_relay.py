@@ -1,0 +1,86 @@
+"""The relay publishes in order, marks only what the broker acknowledged, and retries the rest."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db.engine import make_engine, make_sessionmaker
+from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin
+from shared.messaging.topics import Key, Message, Topic
+from shared.models.common import utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Row(OutboxRowMixin, Base):
+    pass
+
+
+class FlakyPublisher:
+    def __init__(self):
+        self.delivered: list[tuple[str, bytes, dict, dict]] = []
+        self.fail_after: int | None = None
+
+    async def connect(self):
+        pass
+
+    async def close(self):
+        pass
+
+    async def send_batch(self, records):
+        for i, (topic, key, value, headers) in enumerate(records):
+            if self.fail_after is not None and i == self.fail_after:
+                self.fail_after = None
+                return i, ConnectionError("broker went away")
+            self.delivered.append((topic, key, json.loads(value), dict(headers)))
+        return len(records), None
+
+
+@pytest.fixture
+async def relay_parts(tmp_path):
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/outbox.db")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    sessions = make_sessionmaker(engine)
+    outbox = Outbox(Row)
+    publisher = FlakyPublisher()
+    relay = OutboxRelay(sessions, outbox, publisher, source="test", topic_names={Topic.PRP_FAILURES: "renamed.PRP"},
+                        batch_size=4, poll_seconds=0.1, retention=timedelta(hours=1))
+    yield sessions, outbox, publisher, relay
+    await engine.dispose()
+
+
+async def stage(sessions, outbox, n, start=0):
+    async with sessions() as session, session.begin():
+        outbox.stage(session, [
+            Message(Topic.PRP_FAILURES, Key.PRP_SUBMISSION, f"id-{i}", "ProposalSubmissionRefused", "ORD-1", utcnow(), {"i": i})
+            for i in range(start, start + n)
+        ])
+
+
+async def test_envelope_headers_and_topic_name(relay_parts):
+    sessions, outbox, publisher, relay = relay_parts
+    await stage(sessions, outbox, 1)
+    assert await relay.publish_once() == 1
+    topic, key, value, headers = publisher.delivered[0]
+    assert (topic, key) == ("renamed.PRP", b"PRP_SUBMISSION")
+    assert set(value) == {"event_id", "event_type", "order_req_id", "occurred_at", "source", "payload"}
+    assert value["event_id"] == "id-0" and value["source"] == "test" and value["occurred_at"].endswith("Z")
+    assert headers == {"event_id": b"id-0", "event_type": b"ProposalSubmissionRefused"}
+
+
+async def test_a_failed_send_keeps_the_rest_for_a_retry_in_order(relay_parts):
+    sessions, outbox, publisher, relay = relay_parts
+    await stage(sessions, outbox, 10)
+    assert await relay.publish_once() == 4
+    publisher.fail_after = 2
+    with pytest.raises(ConnectionError):
+        await relay.publish_once()  # ids 4, 5 acknowledged; 6 failed
+    assert await relay.backlog() == 4
+    while await relay.publish_once():
+        pass
+    assert [v["payload"]["i"] for _, _, v, _ in publisher.delivered] == list(range(10))
+    assert await relay.backlog() == 0
