@@ -1,4 +1,4 @@
-"""`make run`: start the Processor, then the Requestor, on embedded defaults; Ctrl-C stops both.
+"""`make run`: start Kafka (local Tansu), the Processor, then the Requestor; Ctrl-C stops all.
 
 Settings come from the environment and each service's .env.local, as when started by hand.
 """
@@ -13,7 +13,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from shared.messaging.local_broker import LocalBroker, port_open  # noqa: E402
+from shared.messaging.topics import Topic  # noqa: E402
 from shared.utils.service_process import ServiceProcess  # noqa: E402
+
+LOCAL_KAFKA_PORT = 9092
+
+
+def local_broker() -> LocalBroker | None:
+    """Tansu on 127.0.0.1:9092, unless Kafka is off, another broker is named, or one already listens."""
+    if os.environ.get("KAFKA_ENABLED", "true").lower() in ("false", "0", "no"):
+        return None
+    if "KAFKA_BOOTSTRAP_SERVERS" in os.environ:
+        return None
+    if port_open("127.0.0.1", LOCAL_KAFKA_PORT):
+        print(f"a broker already listens on 127.0.0.1:{LOCAL_KAFKA_PORT}; using it", flush=True)
+        return None
+    broker = LocalBroker(LOCAL_KAFKA_PORT, log_path=ROOT / "var" / "tansu.log")
+    (ROOT / "var").mkdir(exist_ok=True)
+    return broker.start(topics=[t.value for t in Topic])
 
 
 def main() -> int:
@@ -29,6 +47,7 @@ def main() -> int:
         env={"HTTP_PORT": requestor_port}, ready_url=f"http://127.0.0.1:{requestor_port}/health",
     )
     services = [processor, requestor]
+    broker = local_broker()
     stopping = False
 
     def _stop(*_args) -> None:
@@ -40,10 +59,12 @@ def main() -> int:
     try:
         processor.start().wait_ready()
         requestor.start().wait_ready()
+        kafka = f"Kafka (Tansu) 127.0.0.1:{LOCAL_KAFKA_PORT}" if broker else os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "Kafka off")
         print(
             f"\ndCent Communicator is up:\n"
             f"  Requestor  http://127.0.0.1:{requestor_port}/docs\n"
             f"  Processor  http://127.0.0.1:{processor_port}/docs  (gRPC on 50051)\n"
+            f"  {kafka}   read it: python scripts/read_topics.py\n"
             f"Ctrl-C stops both.\n",
             flush=True,
         )
@@ -57,6 +78,8 @@ def main() -> int:
     finally:
         for service in reversed(services):
             service.stop()
+        if broker:
+            broker.stop()
 
 
 if __name__ == "__main__":
