@@ -65,7 +65,7 @@ def main() -> int:
             f"  Requestor  http://127.0.0.1:{requestor_port}/docs\n"
             f"  Processor  http://127.0.0.1:{processor_port}/docs  (gRPC on 50051)\n"
             f"  {kafka}   read it: python scripts/read_topics.py\n"
-            f"Ctrl-C stops both.\n",
+            f"Ctrl-C stops them all.\n",
             flush=True,
         )
         while not stopping:
