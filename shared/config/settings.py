@@ -55,7 +55,7 @@ class CommonSettings(BaseSettings):
     kafka_topic_seller_acknowledgements: str = "SELLER_ACKNOWLEDGEMENTS"
     kafka_topic_seller_notify: str = "SELLER_NOTIFY"
     kafka_topic_prp_failures: str = "PRP_FAILURES"
-    outbox_batch_size: int = Field(500, ge=1, le=10_000)
+    outbox_batch_size: int = Field(1000, ge=1, le=10_000)
     outbox_poll_seconds: float = Field(1.0, gt=0)
     outbox_retention_hours: float = Field(24, gt=0)
 

@@ -40,7 +40,7 @@ class OutboxRowMixin:
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
 
 
-def envelope(row: OutboxRowMixin, source: str) -> tuple[bytes, list[tuple[str, bytes]]]:
+def envelope(row, source: str) -> tuple[bytes, list[tuple[str, bytes]]]:
     """The JSON value and headers of one Kafka message."""
     value = json.dumps({
         "event_id": row.event_id, "event_type": row.event_type, "order_req_id": row.order_req_id,
@@ -136,9 +136,13 @@ class OutboxRelay:
 
     async def publish_once(self) -> int:
         """Send one batch of unsent rows; return how many were acknowledged and marked."""
+        row = self._row
         async with self._sessions() as session:
-            rows = (await session.scalars(
-                select(self._row).where(self._row.published_at.is_(None)).order_by(self._row.id).limit(self._batch_size)
+            # Plain rows, not ORM objects: the relay's hot path (see bench/outbox_vs_raw.py).
+            rows = (await session.execute(
+                select(row.id, row.event_id, row.topic, row.key, row.event_type, row.order_req_id,
+                       row.occurred_at, row.payload)
+                .where(row.published_at.is_(None)).order_by(row.id).limit(self._batch_size)
             )).all()
         if not rows:
             return 0
@@ -149,15 +153,17 @@ class OutboxRelay:
             self._sending_since = None
         if sent:
             async with self._sessions() as session, session.begin():
+                # By id, not by range: on PostgreSQL a lower id can commit after a higher one was
+                # read, and a range would mark it sent unseen. It goes out with the next batch.
                 await session.execute(
-                    update(self._row).where(self._row.id.in_([r.id for r in rows[:sent]])).values(published_at=utcnow())
+                    update(row).where(row.id.in_([r.id for r in rows[:sent]])).values(published_at=utcnow())
                 )
             self.published += sent
         if error is not None:
             raise error
         return sent
 
-    def _record(self, row: OutboxRowMixin) -> Record:
+    def _record(self, row) -> Record:
         value, headers = envelope(row, self._source)
         return self._names.get(row.topic, row.topic), row.key.encode(), value, headers
 
