@@ -159,3 +159,12 @@ async def requestor(start_requestor, processor):
 async def grpc_channel(processor):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{processor_of(processor).grpc.port}") as channel:
         yield channel
+
+
+@pytest.fixture
+def fake_google():
+    from tests.fakes.google import start_fake_google
+
+    fake, server = start_fake_google()
+    yield fake
+    server.shutdown()

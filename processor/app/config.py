@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import CommonSettings, service_env_files
@@ -21,8 +21,18 @@ class ProcessorSettings(CommonSettings):
     # grpc.aio serves on the event loop; these threads only run sync handlers and blocking calls.
     grpc_max_workers: int = Field(10, ge=1, le=1000)
     grpc_grace_seconds: float = Field(5.0, ge=0)
+    # Google Distance Matrix: base URL (https://maps.googleapis.com) and key; unset → great-circle only
     api_google_bot_url: str | None = None
+    google_api_key: SecretStr | None = None
+    distance_matrix_candidates: int = Field(20, ge=1, le=500, description="nearest sellers ranked by Google")
+    distance_matrix_max_concurrent: int = Field(4, ge=1, le=100)
+    google_attempts: int = Field(3, ge=1, le=10)
+    google_timeout_seconds: float = Field(5.0, gt=0)
+    # Google Chat: sellers' incoming-webhook URLs may be relative to this base (tests, proxies)
     api_google_chat_url: str | None = None
+    gchat_messages_per_second: float = Field(1.0, gt=0, description="per space; Google allows about 1")
+    gchat_max_attempts: int = Field(5, ge=1, le=20)
+    admin_api_key: SecretStr = SecretStr("dev-admin-key")
     sellers_file: Path | None = DEMO_SELLERS_FILE
     search_radius_km: float = Field(1000.0, gt=0)
     edit_lock_seconds: int = Field(300, ge=1, le=3600)

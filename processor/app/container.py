@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+
+import httpx
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +17,13 @@ from processor.app.grpc_server.servicer import OrderNonStreamingServicer, OrderS
 from processor.app.services.event_log import EventLog
 from processor.app.services.expiry import ExpirySweeper
 from processor.app.services.followups import FollowUpService
-from processor.app.services.notify import LoggingNotifier, NoticeDispatcher
+from processor.app.adapters.google_chat import GoogleChatNotifier
+from processor.app.adapters.google_distance_matrix import DistanceMatrixClient
+from processor.app.services.notify import NoticeDispatcher
 from processor.app.services.order_store import OrderStore
 from processor.app.services.orders import OrderService
 from processor.app.services.seller_directory import SellerDirectory, read_sellers_file
+from processor.app.services.seller_selection import SellerSelector
 from processor.app.services.update_proposals import ProposalService
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade_to_head
@@ -38,6 +43,8 @@ class Processor:
     events: EventLog
     messaging: Messaging
     directory: SellerDirectory
+    http: httpx.AsyncClient
+    chat: GoogleChatNotifier
     orders: OrderService
     proposals: ProposalService
     followups: FollowUpService
@@ -54,8 +61,21 @@ class Processor:
         messaging = Messaging(settings, sessions, OutboxRow, source="processor")
         store = OrderStore(sessions, events, messaging)
         directory = SellerDirectory(sessions)
-        notices = NoticeDispatcher(queue, LoggingNotifier())
-        orders = OrderService(store, directory, queue, notices, settings)
+        # One HTTP client for every Google call: pooled connections, bounded, closed at stop.
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.google_timeout_seconds, connect=min(5.0, settings.google_timeout_seconds)),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        )
+        chat = GoogleChatNotifier(
+            http, directory.webhook, base_url=settings.api_google_chat_url,
+            per_second=settings.gchat_messages_per_second, max_attempts=settings.gchat_max_attempts,
+        )
+        notices = NoticeDispatcher(queue, chat)
+        selector = SellerSelector(
+            directory, _distance_matrix(settings, http), find_max_sel=settings.find_max_sel,
+            search_radius_km=settings.search_radius_km, google_candidates=settings.distance_matrix_candidates,
+        )
+        orders = OrderService(store, selector, queue, notices, settings)
         proposals = ProposalService(store, settings)
         followups = FollowUpService(store, notices)
         sweeper = ExpirySweeper(sessions, orders, proposals, queue, max_sleep_seconds=settings.expiry_check_seconds)
@@ -65,8 +85,8 @@ class Processor:
             host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
         )
         return cls(
-            settings, engine, sessions, queue, events, messaging, directory, orders, proposals, followups, sweeper,
-            grpc_server,
+            settings, engine, sessions, queue, events, messaging, directory, http, chat, orders, proposals, followups,
+            sweeper, grpc_server,
         )
 
     async def start(self) -> None:
@@ -89,4 +109,17 @@ class Processor:
             await asyncio.gather(self._sweeper_task, return_exceptions=True)
         await self.queue.close()
         await self.messaging.stop()
+        await self.chat.close()
+        await self.http.aclose()
         await self.engine.dispose()
+
+
+def _distance_matrix(settings: ProcessorSettings, http: httpx.AsyncClient) -> DistanceMatrixClient | None:
+    if not (settings.api_google_bot_url and settings.google_api_key):
+        log.info("Google Distance Matrix not configured (API_GOOGLE_BOT_URL, GOOGLE_API_KEY): great-circle ranking")
+        return None
+    return DistanceMatrixClient(
+        http, settings.api_google_bot_url, settings.google_api_key.get_secret_value(),
+        max_concurrent=settings.distance_matrix_max_concurrent, attempts=settings.google_attempts,
+        timeout=settings.google_timeout_seconds,
+    )

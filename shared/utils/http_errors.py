@@ -24,7 +24,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def error_responses(*statuses: int) -> dict[int, dict]:
     """OpenAPI entries for the refusals an endpoint can answer."""
     meaning = {
-        403: "The seller was not invited, or does not own the proposal",
+        403: "Not allowed: a seller not invited or not the owner, or a missing admin key",
         404: "Unknown order or proposal",
         409: "The order's or proposal's state forbids this action",
         422: "A field is missing or invalid (the body names it)",

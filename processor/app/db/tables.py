@@ -30,6 +30,22 @@ class Seller(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class SellerIndustry(Base):
+    """Selection's index: one row per (industry, active seller), with its position.
+
+    A bounding-box range on (industry, lat) then lng finds the candidates near an order
+    without reading the rest of a national directory. Sellers of every industry are indexed
+    under "*" for orders that name none.
+    """
+
+    __tablename__ = "seller_industries"
+
+    industry: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seller_id: Mapped[str] = mapped_column(ForeignKey("sellers.seller_id", ondelete="CASCADE"), primary_key=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+
+
 class Order(Base):
     __tablename__ = "orders"
 
@@ -106,3 +122,4 @@ class OutboxRow(OutboxRowMixin, Base):
 
 
 Index("ix_orders_active_expiry", Order.state, Order.expires_at)
+Index("ix_seller_industries_position", SellerIndustry.industry, SellerIndustry.lat, SellerIndustry.lng)

@@ -19,8 +19,7 @@ from processor.app.services.rules import (
     proposal_payload,
     set_proposal_state,
 )
-from processor.app.services.select_sellers import select_sellers
-from processor.app.services.seller_directory import SellerDirectory
+from processor.app.services.seller_selection import SellerSelector
 from shared.errors import Conflict, NotFound
 from shared.models.common import utcnow
 from shared.models.events import OrderStatusPayload, SellersSelectedPayload
@@ -41,13 +40,13 @@ class OrderService:
     def __init__(
         self,
         store: OrderStore,
-        directory: SellerDirectory,
+        selector: SellerSelector,
         queue: PriorityTaskQueue,
         notices: NoticeDispatcher,
         settings: ProcessorSettings,
     ) -> None:
         self._store = store
-        self._directory = directory
+        self._selector = selector
         self._queue = queue
         self._notices = notices
         self._settings = settings
@@ -112,10 +111,7 @@ class OrderService:
     async def _select_and_open(self, order_req_id: str) -> None:
         order = await self._store.get(order_req_id)
         details = OrderDetails.model_validate(order.details)
-        selection = select_sellers(
-            await self._directory.active_candidates(), details,
-            find_max_sel=self._settings.find_max_sel, search_radius_km=self._settings.search_radius_km,
-        )
+        selection = await self._selector.select(details)
         async with self._store.change(order_req_id) as change:
             order = change.existing
             if order.state != OrderState.INITIATED.value:

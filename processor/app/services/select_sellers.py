@@ -1,14 +1,19 @@
-"""_SelectSellers: which sellers are invited to quote for an order.
+"""_SelectSellers' rules, as pure functions over candidates the directory found.
 
-Rules, in order: active sellers only; industry match when the order names one; when it has a
-location, great-circle distance within SEARCH_RADIUS_KM, nearest first; otherwise the directory
-order (seller id), which makes the default deterministic. At most min(MaxSellers, FIND_MAX_SEL).
+1. Active sellers of the order's industry (all industries when it names none).
+2. No location: the first by seller id — deterministic, source "directory".
+3. With a location: great-circle distance within SEARCH_RADIUS_KM, nearest first; the nearest
+   DISTANCE_MATRIX_CANDIDATES are then ranked by Google Distance Matrix (duration, then road
+   distance); sellers Google finds no route to follow, by great-circle distance. When Google is
+   not configured or fails, great-circle order stands, and the selection says so.
+4. Keep min(MaxSellers, FIND_MAX_SEL).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.models.orders import OrderDetails, RankingSource, SelectedSeller
+from processor.app.adapters.google_distance_matrix import RoadDistance
+from shared.models.orders import Location, RankingSource, SelectedSeller
 from shared.utils.geo import haversine_km
 
 
@@ -16,7 +21,6 @@ from shared.utils.geo import haversine_km
 class SellerCandidate:
     seller_id: str
     name: str
-    industries: tuple[str, ...]
     lat: float
     lng: float
 
@@ -25,36 +29,52 @@ class SellerCandidate:
 class Selection:
     sellers: list[SelectedSeller]
     ranking_source: RankingSource
+    note: str = ""
 
 
-def select_sellers(
-    candidates: list[SellerCandidate],
-    details: OrderDetails,
-    *,
-    find_max_sel: int,
-    search_radius_km: float,
-) -> Selection:
-    limit = min(details.max_sellers or find_max_sel, find_max_sel)
-    industry = details.industry.casefold() if details.industry else None
-    pool = [c for c in candidates if industry is None or industry in (i.casefold() for i in c.industries)]
-
-    if details.location is None:
-        chosen = sorted(pool, key=lambda c: c.seller_id)[:limit]
-        return Selection(
-            [SelectedSeller(seller_id=c.seller_id, name=c.name, rank=r, source="directory") for r, c in enumerate(chosen, 1)],
-            "directory",
-        )
-
-    origin = details.location
-    ranked = sorted(
-        ((haversine_km(origin.lat, origin.lng, c.lat, c.lng), c.seller_id, c) for c in pool),
-        key=lambda t: (t[0], t[1]),
+def by_directory_order(candidates: list[SellerCandidate], limit: int) -> Selection:
+    chosen = sorted(candidates, key=lambda c: c.seller_id)[:limit]
+    return Selection(
+        [SelectedSeller(seller_id=c.seller_id, name=c.name, rank=r, source="directory") for r, c in enumerate(chosen, 1)],
+        "directory",
     )
-    within = [(d, c) for d, _, c in ranked if d <= search_radius_km][:limit]
+
+
+def by_great_circle(
+    candidates: list[SellerCandidate], origin: Location, radius_km: float
+) -> list[tuple[float, SellerCandidate]]:
+    """(km, candidate) within the radius, nearest first (ties by seller id)."""
+    ranked = sorted(
+        ((haversine_km(origin.lat, origin.lng, c.lat, c.lng), c) for c in candidates),
+        key=lambda t: (t[0], t[1].seller_id),
+    )
+    return [(km, c) for km, c in ranked if km <= radius_km]
+
+
+def great_circle_selection(ranked: list[tuple[float, SellerCandidate]], limit: int, note: str = "") -> Selection:
     return Selection(
         [
-            SelectedSeller(seller_id=c.seller_id, name=c.name, rank=r, distance_km=round(d, 3), source="haversine")
-            for r, (d, c) in enumerate(within, 1)
+            SelectedSeller(seller_id=c.seller_id, name=c.name, rank=r, distance_km=round(km, 3), source="haversine")
+            for r, (km, c) in enumerate(ranked[:limit], 1)
         ],
         "haversine",
+        note,
     )
+
+
+def road_selection(pool: list[tuple[float, SellerCandidate]], roads: list[RoadDistance], limit: int) -> Selection:
+    routable = [(road, km, c) for road, (km, c) in zip(roads, pool) if road.status == "OK" and road.distance_m is not None]
+    routable.sort(key=lambda t: (t[0].duration_s if t[0].duration_s is not None else float("inf"), t[0].distance_m, t[2].seller_id))
+    unroutable = [(km, c) for road, (km, c) in zip(roads, pool) if not (road.status == "OK" and road.distance_m is not None)]
+    chosen: list[SelectedSeller] = [
+        SelectedSeller(seller_id=c.seller_id, name=c.name, rank=0, distance_km=road.distance_m / 1000,
+                       duration_s=road.duration_s, source="google")
+        for road, _km, c in routable
+    ] + [
+        SelectedSeller(seller_id=c.seller_id, name=c.name, rank=0, distance_km=round(km, 3), source="haversine")
+        for km, c in unroutable
+    ]
+    for rank, seller in enumerate(chosen, 1):
+        seller.rank = rank
+    note = f"{len(unroutable)} without a road route ranked by great-circle distance" if unroutable else ""
+    return Selection(chosen[:limit], "google", note)

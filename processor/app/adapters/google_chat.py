@@ -1,0 +1,161 @@
+"""_NotifyGChat: Google Chat incoming-webhook messages to sellers, one thread per order.
+
+POST {webhook}&messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD with
+{"text": ..., "thread": {"threadKey": <OrderReqId>}}. Google accepts about one message a
+second per space, so each space has its own queue, drained no faster than
+GCHAT_MESSAGES_PER_SECOND (retries count too). 429 and 5xx are retried (tenacity), honouring
+Retry-After; after GCHAT_MAX_ATTEMPTS the notice is recorded as failed. `send()` only queues:
+a notice never slows or fails the request that caused it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from processor.app.services.notify import SellerNotice
+
+log = logging.getLogger(__name__)
+REPLY_OPTION = "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class _GiveUp(Exception):
+    pass
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _wait(retry_state: RetryCallState) -> float:
+    """Retry-After when Google sent one; otherwise exponential backoff from 0.5 s."""
+    exc = retry_state.outcome.exception() if retry_state.outcome else None
+    if isinstance(exc, _Retry) and exc.retry_after is not None:
+        return exc.retry_after
+    return min(30.0, 0.5 * 2 ** (retry_state.attempt_number - 1))
+
+
+class Pacer:
+    """At most `per_second` starts per second: each caller waits for its slot."""
+
+    def __init__(self, per_second: float) -> None:
+        self._interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def slot(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+            self._next = max(now, self._next) + self._interval
+
+
+@dataclass
+class ChatStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    recent_failures: deque = field(default_factory=lambda: deque(maxlen=100))
+
+
+@dataclass
+class _Space:
+    queue: asyncio.Queue
+    pacer: Pacer
+    worker: asyncio.Task | None = None
+
+
+class GoogleChatNotifier:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        webhook_of: Callable[[str], Awaitable[str | None]],
+        *,
+        base_url: str | None,
+        per_second: float,
+        max_attempts: int,
+        timeout: float = 10.0,
+    ) -> None:
+        self._http = http
+        self._webhook_of = webhook_of
+        self._base_url = base_url
+        self._per_second = per_second
+        self._max_attempts = max_attempts
+        self._timeout = timeout
+        self._spaces: dict[str, _Space] = {}
+        self.stats = ChatStats()
+
+    async def send(self, notice: SellerNotice) -> None:
+        webhook = await self._webhook_of(notice.seller_id)
+        if not webhook:
+            self.stats.skipped += 1
+            return
+        url = httpx.URL(self._base_url).join(webhook) if self._base_url and not webhook.startswith("http") else httpx.URL(webhook)
+        space = self._spaces.get(url.path)
+        if space is None:
+            space = self._spaces[url.path] = _Space(asyncio.Queue(), Pacer(self._per_second))
+            space.worker = asyncio.create_task(self._drain(space), name=f"gchat:{url.path}")
+        space.queue.put_nowait((url, notice))
+
+    async def _drain(self, space: _Space) -> None:
+        while True:
+            url, notice = await space.queue.get()
+            try:
+                await self._deliver(space.pacer, url, notice)
+            except Exception as exc:  # recorded; the next notice goes on
+                self.stats.failed += 1
+                self.stats.recent_failures.append(
+                    {"order_req_id": notice.order_req_id, "seller_id": notice.seller_id, "kind": notice.kind.value,
+                     "reason": str(exc)})
+                log.error("Google Chat notice to %s about %s failed: %s", notice.seller_id, notice.order_req_id, exc)
+            finally:
+                space.queue.task_done()
+
+    async def _deliver(self, pacer: Pacer, url: httpx.URL, notice: SellerNotice) -> None:
+        target = url.copy_merge_params({"messageReplyOption": REPLY_OPTION})
+        body = {"text": f"*{notice.order_req_id}* — {notice.text}", "thread": {"threadKey": notice.order_req_id}}
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._max_attempts), wait=_wait,
+            retry=retry_if_exception_type(_Retry), reraise=True,
+            before_sleep=lambda _state: setattr(self.stats, "retried", self.stats.retried + 1),
+        )
+        async for attempt in retrying:
+            with attempt:
+                await pacer.slot()
+                try:
+                    response = await self._http.post(target, json=body, timeout=self._timeout)
+                except httpx.TransportError as exc:
+                    raise _Retry(f"unreachable: {type(exc).__name__}") from exc
+                if response.status_code == 429 or response.status_code >= 500:
+                    raise _Retry(f"HTTP {response.status_code}", _retry_after(response))
+                if response.status_code >= 400:
+                    raise _GiveUp(f"HTTP {response.status_code}: {response.text[:200]}")
+        self.stats.sent += 1
+
+    async def idle(self) -> None:
+        """Wait until every queued notice has been sent or given up (tests, shutdown)."""
+        await asyncio.gather(*(s.queue.join() for s in self._spaces.values()))
+
+    async def close(self) -> None:
+        workers = [s.worker for s in self._spaces.values() if s.worker]
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)

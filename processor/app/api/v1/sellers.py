@@ -1,0 +1,109 @@
+"""The seller directory's admin API (header X-Admin-Key = ADMIN_API_KEY)."""
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, status
+from pydantic import BaseModel, Field, ValidationError
+
+from processor.app.api.deps import ProcessorDep
+from processor.app.services.seller_directory import RECORDS, SellerRecord, parse_csv
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.models.common import Identifier
+from shared.utils.http_errors import error_responses
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+def require_admin(processor: ProcessorDep, x_admin_key: Annotated[str | None, Header()] = None) -> None:
+    expected = processor.settings.admin_api_key.get_secret_value()
+    if not x_admin_key or not secrets.compare_digest(x_admin_key, expected):
+        raise Forbidden("the seller directory needs the X-Admin-Key header (ADMIN_API_KEY)")
+
+
+router = APIRouter(prefix="/sellers", tags=["seller directory (admin)"], dependencies=[Depends(require_admin)])
+SellerId = Annotated[Identifier, "seller id"]
+EXAMPLE = {"seller_id": "SELLER-901", "name": "Denver Builders", "industries": ["construction"],
+           "lat": 39.7392, "lng": -104.9903, "gchat_webhook": None, "active": True}
+
+
+class SellerPage(BaseModel):
+    sellers: list[SellerRecord]
+    total: int
+
+
+class ImportResult(BaseModel):
+    imported: int = Field(description="sellers created or replaced")
+
+
+@router.get("", response_model=SellerPage, summary="List sellers", responses=error_responses(403))
+async def list_sellers(
+    processor: ProcessorDep,
+    industry: str | None = None,
+    active: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SellerPage:
+    sellers, total = await processor.directory.list(industry=industry, active=active, limit=limit, offset=offset)
+    return SellerPage(sellers=sellers, total=total)
+
+
+@router.get("/{seller_id}", response_model=SellerRecord, responses=error_responses(403, 404))
+async def get_seller(seller_id: SellerId, processor: ProcessorDep) -> SellerRecord:
+    return await processor.directory.get(seller_id)
+
+
+@router.post("", response_model=SellerRecord, status_code=status.HTTP_201_CREATED, summary="Create a seller",
+             responses=error_responses(403, 409, 422))
+async def create_seller(processor: ProcessorDep, body: SellerRecord = Body(examples=[EXAMPLE])) -> SellerRecord:
+    try:
+        await processor.directory.get(body.seller_id)
+    except NotFound:
+        await processor.directory.upsert([body])
+        return body
+    raise Conflict(f"seller {body.seller_id} already exists; PUT /api/v1/sellers/{body.seller_id} replaces it")
+
+
+@router.put("/{seller_id}", response_model=SellerRecord, summary="Create or replace a seller",
+            responses=error_responses(403, 422))
+async def put_seller(seller_id: SellerId, processor: ProcessorDep, body: SellerRecord = Body(examples=[EXAMPLE])) -> SellerRecord:
+    if body.seller_id != seller_id:
+        raise InvalidInput(f"seller_id in the body ({body.seller_id}) differs from the path ({seller_id})", field="seller_id")
+    await processor.directory.upsert([body])
+    return body
+
+
+@router.delete("/{seller_id}", response_model=SellerRecord, summary="Deactivate a seller (kept, no longer selected)",
+               responses=error_responses(403, 404))
+async def deactivate_seller(seller_id: SellerId, processor: ProcessorDep) -> SellerRecord:
+    return await processor.directory.deactivate(seller_id)
+
+
+@router.post(
+    "/import",
+    response_model=ImportResult,
+    summary="Bulk import: a JSON array of sellers, or CSV (seller_id,name,industries,lat,lng[,gchat_webhook,active])",
+    responses=error_responses(403, 422),
+    openapi_extra={"requestBody": {"content": {
+        "application/json": {"example": [EXAMPLE]},
+        "text/csv": {"example": "seller_id,name,industries,lat,lng\nSELLER-902,Reno Foods,food;logistics,39.53,-119.81\n"},
+    }}},
+)
+async def import_sellers(request: Request, processor: ProcessorDep) -> ImportResult:
+    raw = await request.body()
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise InvalidInput(f"import larger than {MAX_IMPORT_BYTES} bytes")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    try:
+        if content_type == "text/csv":
+            records = parse_csv(raw.decode("utf-8"))
+        elif content_type == "application/json":
+            records = RECORDS.validate_json(raw)
+        else:
+            raise InvalidInput("send application/json (an array of sellers) or text/csv", field="content-type")
+    except (ValidationError, UnicodeDecodeError) as exc:
+        detail = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": str(exc)}
+        where = ".".join(str(p) for p in detail["loc"])
+        raise InvalidInput(f"{where}: {detail['msg']}" if where else detail["msg"], field=where or None) from None
+    return ImportResult(imported=await processor.directory.upsert(records))

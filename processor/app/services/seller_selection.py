@@ -1,0 +1,51 @@
+"""_SelectSellers: the directory's index, then great-circle order, then Google Distance Matrix."""
+from __future__ import annotations
+
+import logging
+
+from processor.app.adapters.google_distance_matrix import DistanceMatrixClient, DistanceMatrixError
+from processor.app.services.select_sellers import (
+    Selection,
+    by_directory_order,
+    by_great_circle,
+    great_circle_selection,
+    road_selection,
+)
+from processor.app.services.seller_directory import SellerDirectory
+from shared.models.orders import OrderDetails
+
+log = logging.getLogger(__name__)
+
+
+class SellerSelector:
+    def __init__(
+        self,
+        directory: SellerDirectory,
+        distances: DistanceMatrixClient | None,
+        *,
+        find_max_sel: int,
+        search_radius_km: float,
+        google_candidates: int,
+    ) -> None:
+        self._directory = directory
+        self._distances = distances
+        self._find_max_sel = find_max_sel
+        self._radius_km = search_radius_km
+        self._google_candidates = google_candidates
+
+    async def select(self, details: OrderDetails) -> Selection:
+        limit = min(details.max_sellers or self._find_max_sel, self._find_max_sel)
+        if details.location is None:
+            return by_directory_order(await self._directory.first_by_id(details.industry, limit), limit)
+        origin = details.location
+        near = await self._directory.near(details.industry, origin.lat, origin.lng, self._radius_km)
+        ranked = by_great_circle(near, origin, self._radius_km)
+        if self._distances is None or not ranked:
+            return great_circle_selection(ranked, limit, "" if ranked else "nobody within the radius")
+        pool = ranked[:max(limit, self._google_candidates)]
+        try:
+            roads = await self._distances.distances((origin.lat, origin.lng), [(c.lat, c.lng) for _, c in pool])
+        except DistanceMatrixError as exc:
+            log.warning("Distance Matrix failed (%s); ranking by great-circle distance", exc)
+            return great_circle_selection(ranked, limit, f"Google Distance Matrix failed: {exc}")
+        return road_selection(pool, roads, limit)

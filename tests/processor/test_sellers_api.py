@@ -1,0 +1,82 @@
+"""The seller directory's admin REST: create, replace, deactivate, list, import JSON and CSV."""
+import asyncio
+
+import pytest
+
+from processor.app.services.orders import InitiateCommand
+from shared.models.orders import Location, OrderDetails
+from tests.conftest import processor_of
+
+pytestmark = pytest.mark.usefixtures("db_backend")
+ADMIN = {"X-Admin-Key": "dev-admin-key"}
+DENVER = {"seller_id": "SELLER-901", "name": "Denver Builders", "industries": ["Construction"],
+          "lat": 39.7392, "lng": -104.9903, "gchat_webhook": None, "active": True}
+
+
+async def test_admin_key_is_required(processor):
+    for headers in ({}, {"X-Admin-Key": "wrong"}):
+        response = await processor.http.get("/api/v1/sellers", headers=headers)
+        assert response.status_code == 403 and "X-Admin-Key" in response.json()["detail"]["reason"]
+
+
+async def test_create_replace_deactivate_and_list(processor):
+    created = await processor.http.post("/api/v1/sellers", json=DENVER, headers=ADMIN)
+    assert created.status_code == 201 and created.json()["industries"] == ["construction"]
+    assert (await processor.http.post("/api/v1/sellers", json=DENVER, headers=ADMIN)).status_code == 409
+    replaced = await processor.http.put("/api/v1/sellers/SELLER-901", json={**DENVER, "name": "Denver Steel"}, headers=ADMIN)
+    assert replaced.status_code == 200 and replaced.json()["name"] == "Denver Steel"
+    mismatch = await processor.http.put("/api/v1/sellers/SELLER-902", json=DENVER, headers=ADMIN)
+    assert mismatch.status_code == 422 and mismatch.json()["detail"]["field"] == "seller_id"
+
+    listed = (await processor.http.get("/api/v1/sellers?industry=construction&limit=100", headers=ADMIN)).json()
+    assert "SELLER-901" in [s["seller_id"] for s in listed["sellers"]] and listed["total"] == 11  # 10 demo + 1
+
+    denver = Location(lat=39.7392, lng=-104.9903)
+    orders = processor_of(processor).orders
+    chosen = await orders.initiate(InitiateCommand("ORD-D1", "S", "GChat", OrderDetails(industry="construction", location=denver)))
+    assert chosen.sellers[0].seller_id == "SELLER-901" and chosen.sellers[0].distance_km == 0
+
+    gone = await processor.http.delete("/api/v1/sellers/SELLER-901", headers=ADMIN)
+    assert gone.status_code == 200 and gone.json()["active"] is False
+    later = await orders.initiate(InitiateCommand("ORD-D2", "S", "GChat", OrderDetails(industry="construction", location=denver)))
+    assert "SELLER-901" not in [s.seller_id for s in later.sellers]
+    assert (await processor.http.delete("/api/v1/sellers/NOPE", headers=ADMIN)).status_code == 404
+
+
+async def test_bulk_import_json_and_csv(processor):
+    as_json = [{**DENVER, "seller_id": f"IMP-{n}"} for n in range(3)]
+    response = await processor.http.post("/api/v1/sellers/import", json=as_json, headers=ADMIN)
+    assert response.status_code == 200 and response.json() == {"imported": 3}
+    csv_body = "seller_id,name,industries,lat,lng\nIMP-C1,Reno Foods,food;logistics,39.53,-119.81\n"
+    response = await processor.http.post("/api/v1/sellers/import", content=csv_body,
+                                         headers={**ADMIN, "Content-Type": "text/csv"})
+    assert response.status_code == 200 and response.json() == {"imported": 1}
+    assert (await processor.http.get("/api/v1/sellers/IMP-C1", headers=ADMIN)).json()["industries"] == ["food", "logistics"]
+
+    bad = await processor.http.post("/api/v1/sellers/import", json=[{**DENVER, "lat": 123}], headers=ADMIN)
+    assert bad.status_code == 422 and bad.json()["detail"]["field"] == "0.lat"
+    wrong_type = await processor.http.post("/api/v1/sellers/import", content="x", headers={**ADMIN, "Content-Type": "text/plain"})
+    assert wrong_type.status_code == 422
+
+
+async def test_notices_reach_the_sellers_chat_space_in_one_thread(start_processor, fake_google):
+    async for processor in start_processor(api_google_chat_url=fake_google.url, gchat_messages_per_second=50):
+        webhook = "/v1/spaces/SPACE1/messages?key=k&token=t"
+        seller = {**DENVER, "industries": ["aerospace"], "gchat_webhook": None}
+        await processor.http.put("/api/v1/sellers/SELLER-901", json=seller, headers=ADMIN)
+        with_hook = {**seller, "gchat_webhook": f"{fake_google.url}{webhook}"}
+        assert (await processor.http.put("/api/v1/sellers/SELLER-901", json=with_hook, headers=ADMIN)).status_code == 200
+        orders = processor_of(processor).orders
+        await orders.initiate(InitiateCommand("ORD-CHAT", "S", "GChat", OrderDetails(industry="aerospace")))
+        body = {"OrderReqID": "ORD-CHAT", "Seller": "SELLER-901", "ProposalDictObj": {"ProposalID": "P-CHAT", "Price": 5}}
+        assert (await processor.http.post("/api/v1/proposal-submissions", json=body)).status_code == 201
+        await orders.finalize("ORD-CHAT", "P-CHAT")
+        chat = processor_of(processor).chat
+        for _ in range(100):
+            if chat.stats.sent == 2:
+                break
+            await asyncio.sleep(0.02)
+        sent = fake_google.chat_requests()
+        assert [r.path for r in sent] == ["/v1/spaces/SPACE1/messages"] * 2
+        assert [r.body["thread"]["threadKey"] for r in sent] == ["ORD-CHAT", "ORD-CHAT"]
+        assert "please send a proposal" in sent[0].body["text"] and "won" in sent[1].body["text"]
