@@ -123,3 +123,4 @@ class OutboxRow(OutboxRowMixin, Base):
 
 Index("ix_orders_active_expiry", Order.state, Order.expires_at)
 Index("ix_seller_industries_position", SellerIndustry.industry, SellerIndustry.lat, SellerIndustry.lng)
+Index("ix_seller_industries_seller", SellerIndustry.seller_id)  # replacing a seller's rows

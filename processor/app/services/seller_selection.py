@@ -12,9 +12,10 @@ from processor.app.services.select_sellers import (
     road_selection,
 )
 from processor.app.services.seller_directory import SellerDirectory
-from shared.models.orders import OrderDetails
+from shared.models.orders import Location, OrderDetails
 
 log = logging.getLogger(__name__)
+INITIAL_RADIUS_KM = 25.0
 
 
 class SellerSelector:
@@ -38,14 +39,28 @@ class SellerSelector:
         if details.location is None:
             return by_directory_order(await self._directory.first_by_id(details.industry, limit), limit)
         origin = details.location
-        near = await self._directory.near(details.industry, origin.lat, origin.lng, self._radius_km)
-        ranked = by_great_circle(near, origin, self._radius_km)
+        wanted = limit if self._distances is None else max(limit, self._google_candidates)
+        ranked = await self._nearest(details.industry, origin, wanted)
         if self._distances is None or not ranked:
             return great_circle_selection(ranked, limit, "" if ranked else "nobody within the radius")
-        pool = ranked[:max(limit, self._google_candidates)]
+        pool = ranked[:wanted]
         try:
             roads = await self._distances.distances((origin.lat, origin.lng), [(c.lat, c.lng) for _, c in pool])
         except DistanceMatrixError as exc:
             log.warning("Distance Matrix failed (%s); ranking by great-circle distance", exc)
             return great_circle_selection(ranked, limit, f"Google Distance Matrix failed: {exc}")
         return road_selection(pool, roads, limit)
+
+    async def _nearest(self, industry: str | None, origin: Location, wanted: int):
+        """The `wanted` nearest within SEARCH_RADIUS_KM, reading as few index rows as it can.
+
+        Search a small circle first and double it until it holds `wanted` sellers (or is the
+        whole radius): everything inside a circle was considered, so its nearest are the nearest.
+        """
+        radius = min(self._radius_km, INITIAL_RADIUS_KM)
+        while True:
+            near = await self._directory.near(industry, origin.lat, origin.lng, radius)
+            ranked = by_great_circle(near, origin, radius)
+            if len(ranked) >= wanted or radius >= self._radius_km:
+                return ranked
+            radius = min(self._radius_km, radius * 2)

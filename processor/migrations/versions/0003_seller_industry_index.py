@@ -26,11 +26,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('seller_industries', schema=None) as batch_op:
         batch_op.create_index('ix_seller_industries_position', ['industry', 'lat', 'lng'], unique=False)
+        batch_op.create_index('ix_seller_industries_seller', ['seller_id'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('seller_industries', schema=None) as batch_op:
+        batch_op.drop_index('ix_seller_industries_seller')
         batch_op.drop_index('ix_seller_industries_position')
 
     op.drop_table('seller_industries')
