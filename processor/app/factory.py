@@ -22,6 +22,6 @@ def create_app(settings: ProcessorSettings | None = None) -> FastAPI:
         description="Seller side: proposals, follow-ups, edit locks; gRPC server for the Requestor.",
         # Built in the lifespan, inside the running loop: grpc.aio objects made elsewhere fail later.
         build=lambda: Processor.build(settings or get_settings()),
-        routers=[proposals.router, followups.router, orders.router, sellers.router],
+        routers=[proposals.router, followups.router, orders.router, sellers.router, sellers.admin_router],
         readiness=_readiness,
     )

@@ -80,3 +80,5 @@ async def test_notices_reach_the_sellers_chat_space_in_one_thread(start_processo
         assert [r.path for r in sent] == ["/v1/spaces/SPACE1/messages"] * 2
         assert [r.body["thread"]["threadKey"] for r in sent] == ["ORD-CHAT", "ORD-CHAT"]
         assert "please send a proposal" in sent[0].body["text"] and "won" in sent[1].body["text"]
+        stats = (await processor.http.get("/api/v1/admin/notices", headers=ADMIN)).json()
+        assert (stats["sent"], stats["failed"]) == (2, 0)

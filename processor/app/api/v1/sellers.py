@@ -107,3 +107,22 @@ async def import_sellers(request: Request, processor: ProcessorDep) -> ImportRes
         where = ".".join(str(p) for p in detail["loc"])
         raise InvalidInput(f"{where}: {detail['msg']}" if where else detail["msg"], field=where or None) from None
     return ImportResult(imported=await processor.directory.upsert(records))
+
+
+class NoticeStats(BaseModel):
+    sent: int
+    retried: int
+    failed: int
+    skipped: int = Field(description="notices to sellers without a Chat webhook")
+    recent_failures: list[dict]
+
+
+admin_router = APIRouter(prefix="/admin", tags=["seller directory (admin)"], dependencies=[Depends(require_admin)])
+
+
+@admin_router.get("/notices", response_model=NoticeStats, summary="Google Chat notices: sent, retried, failed",
+                  responses=error_responses(403))
+async def notice_stats(processor: ProcessorDep) -> NoticeStats:
+    stats = processor.chat.stats
+    return NoticeStats(sent=stats.sent, retried=stats.retried, failed=stats.failed, skipped=stats.skipped,
+                       recent_failures=list(stats.recent_failures))
