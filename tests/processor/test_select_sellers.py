@@ -11,6 +11,7 @@ from processor.app.services.seller_selection import SellerSelector
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.models.orders import Location, OrderDetails
 from shared.utils.geo import haversine_km
+from shared.utils.service_process import free_port
 
 NY = Location(lat=40.7128, lng=-74.0060)
 BOSTON = SellerCandidate("S-BOSTON", "Boston", 42.3601, -71.0589)
@@ -112,6 +113,12 @@ async def test_selector_uses_google_and_falls_back_marked(directory, fake_google
         assert fallback.ranking_source == "haversine" and "REQUEST_DENIED" in fallback.note
         assert [s.seller_id for s in fallback.sellers] == ["S-00", "S-01", "S-02", "S-03", "S-04"]
         assert all(s.source == "haversine" and s.duration_s is None for s in fallback.sellers)
+
+        down = DistanceMatrixClient(http, f"http://127.0.0.1:{free_port()}", "k", backoff_initial=0.01)
+        unreachable = await SellerSelector(directory, down, find_max_sel=10, search_radius_km=1000,
+                                           google_candidates=60).select(details)
+        assert unreachable.ranking_source == "haversine" and "unreachable" in unreachable.note
+        assert [s.seller_id for s in unreachable.sellers] == ["S-00", "S-01", "S-02", "S-03", "S-04"]
 
     unconfigured = SellerSelector(directory, None, find_max_sel=3, search_radius_km=1000, google_candidates=60)
     assert (await unconfigured.select(details)).ranking_source == "haversine"
