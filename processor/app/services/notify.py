@@ -1,19 +1,16 @@
-"""_NotifyGChat's seam: what the Processor tells sellers, and the adapter that carries it.
+"""What the Processor tells sellers, and the seam to the adapter that carries it.
 
 Notices go through the priority queue as background work, so they never slow or fail the
-request that caused them. The Google Chat adapter plugs in here (issue 4); until then notices
-are logged.
+request that caused them. The carrier is Google Chat (processor/app/adapters/google_chat.py).
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
-log = logging.getLogger(__name__)
 
 
 class NoticeKind(StrEnum):
@@ -36,11 +33,6 @@ class SellerNotice:
 
 class SellerNotifier(Protocol):
     async def send(self, notice: SellerNotice) -> None: ...
-
-
-class LoggingNotifier:
-    async def send(self, notice: SellerNotice) -> None:
-        log.info("notice to %s about %s (%s): %s", notice.seller_id, notice.order_req_id, notice.kind, notice.text)
 
 
 class NoticeDispatcher:
