@@ -103,11 +103,14 @@ async def test_lapsed_lock_is_released_and_logged(processor):
     await post(processor, "proposal-submissions", proposal())
     body = {"OrderReqID": "ORD-1", "ProposalID": "PROP-1", "Seller": "SELLER-001", "LockSeconds": 1}
     assert (await post(processor, "edit-lock", body)).status_code == 200
-    await asyncio.sleep(1.5)  # the sweeper (every 0.2 s in tests) releases it
-    events = await processor_of(processor).events.read_after("ORD-1", 0)
-    assert [(e.event_type.value, getattr(e.payload, "reason", "")) for e in events][-2:] == [
-        ("EditLock", "locked"), ("EditLock", "expired"),
-    ]
+    log = processor_of(processor).events
+
+    async def lock_events():
+        return [(e.event_type.value, getattr(e.payload, "reason", "")) for e in await log.read_after("ORD-1", 0)][-2:]
+
+    async with asyncio.timeout(10):  # the sweeper (every 0.2 s in tests) releases it after 1 s
+        while await lock_events() != [("EditLock", "locked"), ("EditLock", "expired")]:
+            await asyncio.sleep(0.05)
     assert (await post(processor, "proposal-submissions", proposal(price=5.0))).status_code == 200
 
 
