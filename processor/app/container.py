@@ -76,6 +76,7 @@ class Processor:
             search_radius_km=settings.search_radius_km, google_candidates=settings.distance_matrix_candidates,
         )
         orders = OrderService(store, selector, queue, notices, settings)
+        chat.on_failure = orders.record_notice_failure
         proposals = ProposalService(store, settings)
         followups = FollowUpService(store, notices)
         sweeper = ExpirySweeper(sessions, orders, proposals, queue, max_sleep_seconds=settings.expiry_check_seconds)

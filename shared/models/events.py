@@ -50,7 +50,17 @@ class EditLockPayload(BaseModel):
     reason: str = ""
 
 
-EventPayload = Union[OrderStatusPayload, SellersSelectedPayload, ProposalPayload, FollowUpPayload, EditLockPayload]
+class NoticeFailedPayload(BaseModel):
+    """A Google Chat notice to a seller that gave up after its retries."""
+
+    seller_id: str
+    kind: str
+    reason: str
+
+
+EventPayload = Union[
+    OrderStatusPayload, SellersSelectedPayload, ProposalPayload, FollowUpPayload, EditLockPayload, NoticeFailedPayload,
+]
 
 PAYLOAD_TYPE: dict[EventType, type[BaseModel]] = {
     EventType.REQUEST_SUBMISSIONS: OrderStatusPayload,
@@ -67,6 +77,7 @@ PAYLOAD_TYPE: dict[EventType, type[BaseModel]] = {
     EventType.ORDER_RESUMED: OrderStatusPayload,
     EventType.ORDER_FINALISED: OrderStatusPayload,
     EventType.ORDER_EXPIRED: OrderStatusPayload,
+    EventType.SELLER_NOTICE_FAILED: NoticeFailedPayload,
 }
 TERMINAL_EVENT_TYPES = frozenset({EventType.ORDER_FINALISED, EventType.ORDER_EXPIRED, EventType.ORDER_FAILED})
 

@@ -39,6 +39,7 @@ class EventType(StrEnum):
     ORDER_RESUMED = "OrderResumed"
     ORDER_FINALISED = "OrderFinalised"
     ORDER_EXPIRED = "OrderExpired"
+    SELLER_NOTICE_FAILED = "SellerNoticeFailed"
 
 
 ORDER_TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {

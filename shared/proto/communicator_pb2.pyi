@@ -262,8 +262,18 @@ class EditLockEvent(_message.Message):
     reason: str
     def __init__(self, proposal_id: _Optional[str] = ..., seller_id: _Optional[str] = ..., locked: _Optional[bool] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
+class NoticeFailedEvent(_message.Message):
+    __slots__ = ("seller_id", "kind", "reason")
+    SELLER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    seller_id: str
+    kind: str
+    reason: str
+    def __init__(self, seller_id: _Optional[str] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class OrderStreamResponse(_message.Message):
-    __slots__ = ("order_req_id", "seq", "event_id", "event_type", "occurred_at", "status", "sellers_selected", "proposal", "follow_up", "edit_lock")
+    __slots__ = ("order_req_id", "seq", "event_id", "event_type", "occurred_at", "status", "sellers_selected", "proposal", "follow_up", "edit_lock", "notice_failed")
     ORDER_REQ_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -274,6 +284,7 @@ class OrderStreamResponse(_message.Message):
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
     FOLLOW_UP_FIELD_NUMBER: _ClassVar[int]
     EDIT_LOCK_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_FAILED_FIELD_NUMBER: _ClassVar[int]
     order_req_id: str
     seq: int
     event_id: str
@@ -284,4 +295,5 @@ class OrderStreamResponse(_message.Message):
     proposal: ProposalEvent
     follow_up: FollowUpEvent
     edit_lock: EditLockEvent
-    def __init__(self, order_req_id: _Optional[str] = ..., seq: _Optional[int] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[OrderStatusChanged, _Mapping]] = ..., sellers_selected: _Optional[_Union[SellersSelected, _Mapping]] = ..., proposal: _Optional[_Union[ProposalEvent, _Mapping]] = ..., follow_up: _Optional[_Union[FollowUpEvent, _Mapping]] = ..., edit_lock: _Optional[_Union[EditLockEvent, _Mapping]] = ...) -> None: ...
+    notice_failed: NoticeFailedEvent
+    def __init__(self, order_req_id: _Optional[str] = ..., seq: _Optional[int] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[OrderStatusChanged, _Mapping]] = ..., sellers_selected: _Optional[_Union[SellersSelected, _Mapping]] = ..., proposal: _Optional[_Union[ProposalEvent, _Mapping]] = ..., follow_up: _Optional[_Union[FollowUpEvent, _Mapping]] = ..., edit_lock: _Optional[_Union[EditLockEvent, _Mapping]] = ..., notice_failed: _Optional[_Union[NoticeFailedEvent, _Mapping]] = ...) -> None: ...

@@ -9,6 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from shared.models.events import (
     EditLockPayload,
     FollowUpPayload,
+    NoticeFailedPayload,
     OrderEvent,
     OrderStatusPayload,
     ProposalPayload,
@@ -157,6 +158,8 @@ def event_to_pb(event: OrderEvent) -> pb.OrderStreamResponse:
             proposal_id=p.proposal_id, seller_id=p.seller_id, locked=p.locked,
             expires_at=_ts(p.expires_at), reason=p.reason,
         ))
+    elif isinstance(p, NoticeFailedPayload):
+        response.notice_failed.CopyFrom(pb.NoticeFailedEvent(seller_id=p.seller_id, kind=p.kind, reason=p.reason))
     return response
 
 
@@ -190,6 +193,9 @@ def _payload_from_pb(message: pb.OrderStreamResponse):
             proposal_id=e.proposal_id, seller_id=e.seller_id, locked=e.locked,
             expires_at=_dt(e, "expires_at"), reason=e.reason,
         )
+    if kind == "notice_failed":
+        n = message.notice_failed
+        return NoticeFailedPayload(seller_id=n.seller_id, kind=n.kind, reason=n.reason)
     raise ValueError(f"stream message {message.order_req_id}#{message.seq} carries no payload")
 
 

@@ -82,3 +82,17 @@ async def test_notices_reach_the_sellers_chat_space_in_one_thread(start_processo
         assert "please send a proposal" in sent[0].body["text"] and "won" in sent[1].body["text"]
         stats = (await processor.http.get("/api/v1/admin/notices", headers=ADMIN)).json()
         assert (stats["sent"], stats["failed"]) == (2, 0)
+
+
+async def test_a_notice_that_gives_up_is_written_to_the_order_log(start_processor, fake_google):
+    fake_google.chat = lambda path, body: (503, {"error": "unavailable"}, {"Retry-After": "0"})
+    async for processor in start_processor(api_google_chat_url=fake_google.url, gchat_max_attempts=2):
+        seller = {**DENVER, "industries": ["aerospace"], "gchat_webhook": f"{fake_google.url}/v1/spaces/S2/messages?key=k&token=t"}
+        await processor.http.put("/api/v1/sellers/SELLER-901", json=seller, headers=ADMIN)
+        await processor_of(processor).orders.initiate(InitiateCommand("ORD-FAIL", "S", "GChat", OrderDetails(industry="aerospace")))
+        log = processor_of(processor).events
+        async with asyncio.timeout(10):
+            while not (failed := [e for e in await log.read_after("ORD-FAIL", 0) if e.event_type == "SellerNoticeFailed"]):
+                await asyncio.sleep(0.05)
+        assert failed[0].payload.model_dump() == {"seller_id": "SELLER-901", "kind": "invitation", "reason": "HTTP 503"}
+        assert len(fake_google.chat_requests()) == 2

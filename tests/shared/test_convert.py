@@ -6,6 +6,7 @@ import pytest
 from shared.models.events import (
     EditLockPayload,
     FollowUpPayload,
+    NoticeFailedPayload,
     OrderEvent,
     OrderStatusPayload,
     ProposalPayload,
@@ -32,6 +33,7 @@ PAYLOADS = [
         follow_up_id="F", direction="buyer", audience=["P"], recipients=["S1"],
         message=MessageContent(urls=["https://example.com/spec.pdf"], message_type="link", message="see"))),
     (EventType.ORDER_FINALISED, OrderStatusPayload(state=OrderState.FINALISED, winning_proposal_id="P")),
+    (EventType.SELLER_NOTICE_FAILED, NoticeFailedPayload(seller_id="S1", kind="invitation", reason="HTTP 503")),
 ]
 
 

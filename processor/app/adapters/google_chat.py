@@ -93,6 +93,7 @@ class GoogleChatNotifier:
         per_second: float,
         max_attempts: int,
         timeout: float = 10.0,
+        on_failure: Callable[[SellerNotice, str], Awaitable[None]] | None = None,
     ) -> None:
         self._http = http
         self._webhook_of = webhook_of
@@ -100,6 +101,7 @@ class GoogleChatNotifier:
         self._per_second = per_second
         self._max_attempts = max_attempts
         self._timeout = timeout
+        self.on_failure = on_failure
         self._spaces: dict[str, _Space] = {}
         self.stats = ChatStats()
 
@@ -126,6 +128,11 @@ class GoogleChatNotifier:
                     {"order_req_id": notice.order_req_id, "seller_id": notice.seller_id, "kind": notice.kind.value,
                      "reason": str(exc)})
                 log.error("Google Chat notice to %s about %s failed: %s", notice.seller_id, notice.order_req_id, exc)
+                if self.on_failure is not None:
+                    try:
+                        await self.on_failure(notice, str(exc))
+                    except Exception:  # recording must not stop the queue
+                        log.exception("could not record the failed notice")
             finally:
                 space.queue.task_done()
 

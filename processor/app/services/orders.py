@@ -22,9 +22,9 @@ from processor.app.services.rules import (
 from processor.app.services.seller_selection import SellerSelector
 from shared.errors import Conflict, NotFound
 from shared.models.common import utcnow
-from shared.models.events import OrderStatusPayload, SellersSelectedPayload
+from shared.models.events import NoticeFailedPayload, OrderStatusPayload, SellersSelectedPayload
 from shared.models.orders import OrderDetails, OrderSummary, SelectedSeller
-from shared.models.states import EventType, OrderState, ProposalState, check_order_transition
+from shared.models.states import TERMINAL_ORDER_STATES, EventType, OrderState, ProposalState, check_order_transition
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 
@@ -199,6 +199,16 @@ class OrderService:
             for s in summary.sellers
         ])
         return True
+
+    async def record_notice_failure(self, notice: SellerNotice, reason: str) -> None:
+        """A Chat notice that gave up goes into the order's log — while the order is still live
+        (after its terminal event the stream has ended; statistics keep it then)."""
+        async with self._store.change(notice.order_req_id) as change:
+            if change.order is None or OrderState(change.order.state) in TERMINAL_ORDER_STATES:
+                return
+            change.append(EventType.SELLER_NOTICE_FAILED, NoticeFailedPayload(
+                seller_id=notice.seller_id, kind=notice.kind.value, reason=reason,
+            ))
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -70,5 +70,5 @@ async def test_iam_token_signing_does_not_block_the_loop_and_is_reused():
     task = asyncio.create_task(ticker())
     assert await provider.token() == "token-abc"
     task.cancel()
-    assert ticks >= 10  # the loop kept running while the signer slept
+    assert ticks >= 5  # the loop kept running while the signer slept (about 30 ticks unloaded)
     assert await provider.token() == "token-abc" and calls == ["eu-west-1"]

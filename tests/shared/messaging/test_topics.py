@@ -8,6 +8,7 @@ from shared.messaging.topics import Key, Topic, processor_messages, requestor_me
 from shared.models.events import (
     EditLockPayload,
     FollowUpPayload,
+    NoticeFailedPayload,
     OrderEvent,
     OrderStatusPayload,
     ProposalPayload,
@@ -33,6 +34,7 @@ PAYLOADS = {
     E.PROPOSAL_CLOSED: PROPOSAL, E.EDIT_LOCK: LOCK, E.REQUEST_FOLLOW_UP: BUYER_FOLLOW_UP,
     E.SELLER_FOLLOW_UP: SELLER_FOLLOW_UP, E.ORDER_PAUSED: STATUS, E.ORDER_RESUMED: STATUS,
     E.ORDER_FINALISED: STATUS, E.ORDER_EXPIRED: STATUS,
+    E.SELLER_NOTICE_FAILED: NoticeFailedPayload(seller_id="S1", kind="invitation", reason="HTTP 503"),
 }
 assert set(PAYLOADS) == set(EventType)
 
