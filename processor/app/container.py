@@ -28,7 +28,7 @@ from processor.app.services.update_proposals import ProposalService
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade_to_head
 from shared.messaging.service import Messaging
-from shared.utils.task_queue import PriorityTaskQueue
+from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -69,8 +69,9 @@ class Processor:
         chat = GoogleChatNotifier(
             http, directory.webhook, base_url=settings.api_google_chat_url,
             per_second=settings.gchat_messages_per_second, max_attempts=settings.gchat_max_attempts,
+            run_job=lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-delivery"),
         )
-        notices = NoticeDispatcher(queue, chat)
+        notices = NoticeDispatcher(chat)
         selector = SellerSelector(
             directory, _distance_matrix(settings, http), find_max_sel=settings.find_max_sel,
             search_radius_km=settings.search_radius_km, google_candidates=settings.distance_matrix_candidates,

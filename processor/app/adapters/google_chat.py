@@ -2,10 +2,10 @@
 
 POST {webhook}&messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD with
 {"text": ..., "thread": {"threadKey": <OrderReqId>}}. Google accepts about one message a
-second per space, so each space has its own queue, drained no faster than
+second per space, so each space has its own queue, drained in order no faster than
 GCHAT_MESSAGES_PER_SECOND (retries count too). 429 and 5xx are retried (tenacity), honouring
-Retry-After; after GCHAT_MAX_ATTEMPTS the notice is recorded as failed. `send()` only queues:
-a notice never slows or fails the request that caused it.
+Retry-After; after GCHAT_MAX_ATTEMPTS the notice is recorded as failed. `enqueue()` only
+queues: a notice never slows or fails the request that caused it.
 """
 from __future__ import annotations
 
@@ -94,6 +94,7 @@ class GoogleChatNotifier:
         max_attempts: int,
         timeout: float = 10.0,
         on_failure: Callable[[SellerNotice, str], Awaitable[None]] | None = None,
+        run_job: Callable[[Callable[[], Awaitable[None]]], Awaitable[None]] | None = None,
     ) -> None:
         self._http = http
         self._webhook_of = webhook_of
@@ -102,26 +103,44 @@ class GoogleChatNotifier:
         self._max_attempts = max_attempts
         self._timeout = timeout
         self.on_failure = on_failure
+        # Each delivery runs as a job on the shared priority queue when given (background work,
+        # bounded by MAX_CONCURRENT_TASKS); tests run it inline.
+        self._run_job = run_job or (lambda job: job())
+        self._intake: asyncio.Queue[SellerNotice] = asyncio.Queue()
+        self._router: asyncio.Task | None = None
         self._spaces: dict[str, _Space] = {}
         self.stats = ChatStats()
 
-    async def send(self, notice: SellerNotice) -> None:
-        webhook = await self._webhook_of(notice.seller_id)
-        if not webhook:
-            self.stats.skipped += 1
-            return
-        url = httpx.URL(self._base_url).join(webhook) if self._base_url and not webhook.startswith("http") else httpx.URL(webhook)
-        space = self._spaces.get(url.path)
-        if space is None:
-            space = self._spaces[url.path] = _Space(asyncio.Queue(), Pacer(self._per_second))
-            space.worker = asyncio.create_task(self._drain(space), name=f"gchat:{url.path}")
-        space.queue.put_nowait((url, notice))
+    def enqueue(self, notice: SellerNotice) -> None:
+        if self._router is None:
+            self._router = asyncio.create_task(self._route(), name="gchat-router")
+        self._intake.put_nowait(notice)
+
+    async def _route(self) -> None:
+        """In arrival order: find the seller's webhook, queue the notice for that space."""
+        while True:
+            notice = await self._intake.get()
+            try:
+                webhook = await self._webhook_of(notice.seller_id)
+                if not webhook:
+                    self.stats.skipped += 1
+                    continue
+                url = httpx.URL(self._base_url).join(webhook) if self._base_url and not webhook.startswith("http") else httpx.URL(webhook)
+                space = self._spaces.get(url.path)
+                if space is None:
+                    space = self._spaces[url.path] = _Space(asyncio.Queue(), Pacer(self._per_second))
+                    space.worker = asyncio.create_task(self._drain(space), name=f"gchat:{url.path}")
+                space.queue.put_nowait((url, notice))
+            except Exception:  # a directory hiccup loses this notice, not the router
+                log.exception("could not route the notice to %s", notice.seller_id)
+            finally:
+                self._intake.task_done()
 
     async def _drain(self, space: _Space) -> None:
         while True:
             url, notice = await space.queue.get()
             try:
-                await self._deliver(space.pacer, url, notice)
+                await self._run_job(lambda: self._deliver(space.pacer, url, notice))
             except Exception as exc:  # recorded; the next notice goes on
                 self.stats.failed += 1
                 self.stats.recent_failures.append(
@@ -159,10 +178,11 @@ class GoogleChatNotifier:
 
     async def idle(self) -> None:
         """Wait until every queued notice has been sent or given up (tests, shutdown)."""
+        await self._intake.join()
         await asyncio.gather(*(s.queue.join() for s in self._spaces.values()))
 
     async def close(self) -> None:
-        workers = [s.worker for s in self._spaces.values() if s.worker]
+        workers = [s.worker for s in self._spaces.values() if s.worker] + ([self._router] if self._router else [])
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)

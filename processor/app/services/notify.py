@@ -1,7 +1,8 @@
 """What the Processor tells sellers, and the seam to the adapter that carries it.
 
-Notices go through the priority queue as background work, so they never slow or fail the
-request that caused them. The carrier is Google Chat (processor/app/adapters/google_chat.py).
+Enqueuing is synchronous and in order (a seller never hears "you won" before "new order");
+delivery happens later, as background work on the priority queue, so a notice never slows or
+fails the request that caused it. The carrier is Google Chat (processor/app/adapters/google_chat.py).
 """
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 
 
@@ -32,18 +32,16 @@ class SellerNotice:
 
 
 class SellerNotifier(Protocol):
-    async def send(self, notice: SellerNotice) -> None: ...
+    def enqueue(self, notice: SellerNotice) -> None:
+        """Take the notice now, deliver it later, in the order notices were enqueued."""
 
 
 class NoticeDispatcher:
-    """Queues each notice as background work on the shared priority queue."""
+    """Hands notices to the carrier in the order the services produce them."""
 
-    def __init__(self, queue: PriorityTaskQueue, notifier: SellerNotifier) -> None:
-        self._queue = queue
+    def __init__(self, notifier: SellerNotifier) -> None:
         self._notifier = notifier
 
     def dispatch(self, notices: list[SellerNotice]) -> None:
         for notice in notices:
-            self._queue.spawn(
-                lambda n=notice: self._notifier.send(n), priority=Priority.BACKGROUND, name=f"notice:{notice.kind}"
-            )
+            self._notifier.enqueue(notice)

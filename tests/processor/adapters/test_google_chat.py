@@ -37,7 +37,7 @@ def notice(seller="S-A1", order="ORD-1", text="New order"):
 async def test_one_space_is_paced_and_one_order_is_one_thread(make_notifier, fake_google):
     notifier = await make_notifier(per_second=20.0)  # one message every 50 ms
     for n in range(10):
-        await notifier.send(notice("S-A1" if n % 2 else "S-A2", text=f"notice {n}"))
+        notifier.enqueue(notice("S-A1" if n % 2 else "S-A2", text=f"notice {n}"))
     await notifier.idle()
     sent = fake_google.chat_requests()
     assert len(sent) == 10 and notifier.stats.sent == 10
@@ -52,9 +52,9 @@ async def test_one_space_is_paced_and_one_order_is_one_thread(make_notifier, fak
 
 async def test_spaces_do_not_wait_for_each_other(make_notifier, fake_google):
     notifier = await make_notifier(per_second=2.0)
-    await notifier.send(notice("S-A1"))
-    await notifier.send(notice("S-A2"))  # same space: waits its half second
-    await notifier.send(notice("S-B"))   # another space: goes at once
+    notifier.enqueue(notice("S-A1"))
+    notifier.enqueue(notice("S-A2"))  # same space: waits its half second
+    notifier.enqueue(notice("S-B"))   # another space: goes at once
     await notifier.idle()
     sent = fake_google.chat_requests()
     a_times = sorted(r.at for r in sent if "AAAA" in r.path)
@@ -67,7 +67,7 @@ async def test_429_retry_after_is_honoured(make_notifier, fake_google):
     answers = iter([(429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}, {"Retry-After": "1"})])
     fake_google.chat = lambda path, body: next(answers, None)
     notifier = await make_notifier(per_second=50.0)
-    await notifier.send(notice())
+    notifier.enqueue(notice())
     await notifier.idle()
     first, second = fake_google.chat_requests()
     assert second.at - first.at >= 0.95
@@ -77,8 +77,8 @@ async def test_429_retry_after_is_honoured(make_notifier, fake_google):
 async def test_gives_up_after_bounded_attempts_and_records_it(make_notifier, fake_google):
     fake_google.chat = lambda path, body: (503, {"error": "unavailable"}, {"Retry-After": "0"})
     notifier = await make_notifier(attempts=3)
-    await notifier.send(notice(order="ORD-9"))
-    await notifier.send(notice("S-B", order="ORD-9"))
+    notifier.enqueue(notice(order="ORD-9"))
+    notifier.enqueue(notice("S-B", order="ORD-9"))
     await notifier.idle()
     assert len(fake_google.chat_requests()) == 6
     assert notifier.stats.failed == 2
@@ -89,15 +89,15 @@ async def test_gives_up_after_bounded_attempts_and_records_it(make_notifier, fak
 async def test_client_errors_are_not_retried_and_sellers_without_webhook_are_skipped(make_notifier, fake_google):
     fake_google.chat = lambda path, body: (400, {"error": {"status": "INVALID_ARGUMENT"}}, {})
     notifier = await make_notifier()
-    await notifier.send(notice())
-    await notifier.send(notice("S-NONE"))
+    notifier.enqueue(notice())
+    notifier.enqueue(notice("S-NONE"))
     await notifier.idle()
     assert len(fake_google.chat_requests()) == 1
     assert (notifier.stats.failed, notifier.stats.skipped) == (1, 1)
 
 
-async def test_send_returns_before_delivery(make_notifier, fake_google):
+async def test_enqueue_returns_before_delivery(make_notifier, fake_google):
     notifier = await make_notifier(per_second=1.0)
     for n in range(5):
-        await notifier.send(notice(text=str(n)))  # five at one a second would take four seconds
+        notifier.enqueue(notice(text=str(n)))  # five at one a second would take four seconds
     assert notifier.stats.sent <= 1  # queued, not waited for
