@@ -1,8 +1,13 @@
 """Async SQLAlchemy engine for SQLite (embedded default) or PostgreSQL (production)."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+WRITE = "dcent_write"  # execution option: this transaction writes
 
 
 def is_sqlite(url: str) -> bool:
@@ -27,13 +32,22 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _begin_immediate(conn):
+    def _begin(conn):
         # A deferred transaction that reads then writes can fail with "database is locked"
-        # without waiting; taking the write lock up front makes writers queue instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # without waiting: writers (write_session) take the write lock up front and queue.
+        # Reads stay deferred, so they never hold the lock, nor block writers.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def write_session(sessions: async_sessionmaker) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction that will write: commits on exit, rolls back on error."""
+    async with sessions() as session, session.begin():
+        await session.connection(execution_options={WRITE: True})
+        yield session

@@ -8,6 +8,8 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.db.engine import WRITE
+
 
 def _config(migrations_dir: Path) -> Config:
     config = Config()
@@ -22,7 +24,7 @@ async def upgrade_to_head(engine: AsyncEngine, migrations_dir: Path) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
-    async with engine.begin() as connection:
+    async with engine.execution_options(**{WRITE: True}).begin() as connection:
         if connection.dialect.name == "postgresql":
             # Replicas starting together: one migrates, the others wait, then find nothing to do.
             await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_lock_key(migrations_dir)})")

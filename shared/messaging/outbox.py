@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, Integer, String, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.db.engine import write_session
 from shared.db.types import JsonColumn, UtcDateTime
 from shared.messaging.topics import Message, Topic
 from shared.models.common import utcnow
@@ -152,7 +153,7 @@ class OutboxRelay:
         finally:
             self._sending_since = None
         if sent:
-            async with self._sessions() as session, session.begin():
+            async with write_session(self._sessions) as session:
                 # By id, not by range: on PostgreSQL a lower id can commit after a higher one was
                 # read, and a range would mark it sent unseen. It goes out with the next batch.
                 await session.execute(
@@ -168,7 +169,7 @@ class OutboxRelay:
         return self._names.get(row.topic, row.topic), row.key.encode(), value, headers
 
     async def prune(self) -> None:
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             await session.execute(delete(self._row).where(self._row.published_at < utcnow() - self._retention))
 
     async def run(self) -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.db.engine import write_session
 from shared.config import CommonSettings
 from shared.messaging.kafka_client import KafkaPublisher
 from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin
@@ -43,7 +44,7 @@ class Messaging:
         """Messages not tied to a state change (a refusal): their own transaction."""
         if not self.enabled:
             return
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             self.outbox.stage(session, messages)
         self.outbox.written()
 

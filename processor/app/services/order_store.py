@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from processor.app.db.tables import Order
 from processor.app.services.event_log import EventLog
+from shared.db.engine import write_session
 from shared.messaging.service import Messaging
 from shared.messaging.topics import processor_messages
 from shared.errors import NotFound
@@ -69,11 +70,10 @@ class OrderStore:
     async def change(self, order_req_id: str) -> AsyncIterator[OrderChange]:
         lock = self._lock(order_req_id)
         async with lock:
-            async with self.sessions() as session:
-                async with session.begin():
-                    order = await session.get(Order, order_req_id, with_for_update=True, populate_existing=True)
-                    change = OrderChange(order_req_id, session, order, self.log, self.messaging)
-                    yield change
+            async with write_session(self.sessions) as session:
+                order = await session.get(Order, order_req_id, with_for_update=True, populate_existing=True)
+                change = OrderChange(order_req_id, session, order, self.log, self.messaging)
+                yield change
             if change.events:
                 self.log.committed(order_req_id)
                 self.messaging.written()

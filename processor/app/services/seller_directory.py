@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from processor.app.db.tables import Seller, SellerIndustry
 from processor.app.services.select_sellers import SellerCandidate
+from shared.db.engine import write_session
 from shared.errors import InvalidInput, NotFound
 from shared.models.common import Identifier
 from shared.utils.geo import EARTH_RADIUS_KM
@@ -86,7 +87,7 @@ class SellerDirectory:
     async def upsert(self, records: Iterable[SellerRecord]) -> int:
         """Create or replace sellers (and their index rows) in one transaction."""
         records = list({r.seller_id: r for r in records}.values())
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             for start in range(0, len(records), CHUNK):
                 chunk = records[start:start + CHUNK]
                 ids = [r.seller_id for r in chunk]

@@ -13,6 +13,7 @@ from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.order_details import OrderDetailsSource
 from requestor.app.services.update_requests import RequestUpdater
+from shared.db.engine import write_session
 from shared.errors import Conflict, DomainError, NotFound
 from shared.messaging.service import Messaging
 from shared.messaging.topics import Key, Topic, refusal_message
@@ -78,7 +79,7 @@ class BuyerOrders:
         )
         now = utcnow()
         try:
-            async with self._sessions() as session, session.begin():
+            async with write_session(self._sessions) as session:
                 session.add(Order(
                     order_req_id=request.order_req_id, session_id=request.session_id,
                     notification_type=request.notification_type, state=OrderState.INITIATED.value, reason="",

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
+from shared.db.engine import write_session
 from shared.messaging.service import Messaging
 from shared.messaging.topics import requestor_messages
 from shared.models.common import utcnow
@@ -136,7 +137,7 @@ class RequestUpdater:
 
     async def apply(self, event: OrderEvent) -> bool:
         """Apply one event; False when it was a duplicate."""
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             order = await session.get(Order, event.order_req_id, with_for_update=True)
             if order is None:
                 raise LookupError(f"event for unknown order {event.order_req_id}")
