@@ -22,6 +22,8 @@ class RequestorSettings(CommonSettings):
     stream_retry_max_seconds: float = Field(2.0, gt=0)
     # After an action, wait this long for the stream to deliver its event so the answer shows it.
     action_wait_seconds: float = Field(3.0, ge=0)
+    sse_ping_seconds: float = Field(15.0, gt=0, description="keep-alive comment on an idle event stream")
+    sse_poll_seconds: float = Field(5.0, gt=0)
 
 
 @lru_cache

@@ -32,6 +32,7 @@ class Requestor:
     channel: grpc.aio.Channel
     queue: PriorityTaskQueue
     messaging: Messaging
+    updater: RequestUpdater
     streams: OrderStreamManager
     orders: BuyerOrders
 
@@ -55,7 +56,7 @@ class Requestor:
             sessions, ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds), streams, updater, details, messaging,
             action_wait_seconds=settings.action_wait_seconds,
         )
-        return cls(settings, engine, channel, queue, messaging, streams, orders)
+        return cls(settings, engine, channel, queue, messaging, updater, streams, orders)
 
     async def start(self) -> None:
         await upgrade_to_head(self.engine, MIGRATIONS)
@@ -65,6 +66,7 @@ class Requestor:
         log.info("following %d open orders on %s", resumed, self.settings.processor_grpc_target)
 
     async def stop(self) -> None:
+        self.updater.wakeups.close()  # live readers (SSE) end; browsers reconnect with Last-Event-ID
         await self.streams.close()
         await self.queue.close()
         await self.messaging.stop()

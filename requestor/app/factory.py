@@ -4,7 +4,7 @@ from __future__ import annotations
 import grpc
 from fastapi import FastAPI, Request
 
-from requestor.app.api.v1 import orders
+from requestor.app.api.v1 import events, orders
 from requestor.app.config import RequestorSettings, get_settings
 from requestor.app.container import Requestor
 from shared.utils.app import service_app
@@ -28,6 +28,6 @@ def create_app(settings: RequestorSettings | None = None) -> FastAPI:
         title="dCent Communicator — Requestor",
         description="Buyer side: initiate orders, follow up, finalize, pause, resume; live proposals over gRPC.",
         build=lambda: Requestor.build(settings or get_settings()),
-        routers=[orders.router],
+        routers=[orders.router, events.router],
         readiness=_readiness,
     )

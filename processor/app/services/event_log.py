@@ -1,16 +1,13 @@
 """The per-order event log: the spine. Appends ride the caller's transaction; readers tail it.
 
-Live tailing is "wake up and re-read": a commit wakes this process's subscribers of that order,
-and every subscriber also re-reads every STREAM_POLL_SECONDS, so events another replica wrote
-arrive too. The database is the only source of what a stream sends.
+Live tailing is shared.utils.tail: a commit wakes this process's readers of that order, and
+every reader also re-reads every STREAM_POLL_SECONDS, so events another replica wrote arrive
+too. The database is the only source of what a stream sends.
 """
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -20,6 +17,7 @@ from processor.app.db.tables import Order, OrderEventRow
 from shared.models.common import utcnow
 from shared.models.events import OrderEvent
 from shared.models.states import EventType
+from shared.utils.tail import Wakeups, tail
 
 
 class EventLog:
@@ -27,8 +25,7 @@ class EventLog:
         self._sessions = sessions
         self._poll_seconds = poll_seconds
         self._page_size = page_size
-        self._subscribers: dict[str, set[asyncio.Event]] = defaultdict(set)
-        self._closing = False
+        self.wakeups = Wakeups()
 
     @staticmethod
     def append(session: AsyncSession, order: Order, event_type: EventType, payload: BaseModel) -> OrderEvent:
@@ -43,8 +40,7 @@ class EventLog:
 
     def committed(self, order_req_id: str) -> None:
         """Wake this process's readers of the order; call after the commit."""
-        for wake in self._subscribers.get(order_req_id, ()):
-            wake.set()
+        self.wakeups.notify(order_req_id)
 
     async def read_after(self, order_req_id: str, after_seq: int, limit: int | None = None) -> list[OrderEvent]:
         async with self._sessions() as session:
@@ -56,42 +52,13 @@ class EventLog:
             )).all()
         return [r.to_event() for r in rows]
 
-    @contextmanager
-    def _subscription(self, order_req_id: str) -> Iterator[asyncio.Event]:
-        wake = asyncio.Event()
-        self._subscribers[order_req_id].add(wake)
-        try:
-            yield wake
-        finally:
-            subscribers = self._subscribers[order_req_id]
-            subscribers.discard(wake)
-            if not subscribers:
-                del self._subscribers[order_req_id]
-
-    async def follow(self, order_req_id: str, after_seq: int) -> AsyncIterator[OrderEvent]:
+    def follow(self, order_req_id: str, after_seq: int) -> AsyncIterator[OrderEvent]:
         """Replay events after `after_seq`, then tail live ones; stop after the terminal event."""
-        with self._subscription(order_req_id) as wake:
-            while not self._closing:
-                wake.clear()  # before reading, so a commit during the read is not missed
-                events = await self.read_after(order_req_id, after_seq)
-                for event in events:
-                    yield event
-                    after_seq = event.seq
-                    if event.is_terminal:
-                        return
-                if not events:
-                    try:
-                        await asyncio.wait_for(wake.wait(), self._poll_seconds)
-                    except TimeoutError:
-                        pass
+        return tail(self.wakeups, order_req_id, after_seq, self.read_after, poll_seconds=self._poll_seconds)
 
     def close(self) -> None:
-        """End every follower (at shutdown), so streams finish and their clients resume elsewhere."""
-        self._closing = True
-        for subscribers in self._subscribers.values():
-            for wake in subscribers:
-                wake.set()
+        self.wakeups.close()
 
     @property
     def open_subscriptions(self) -> int:
-        return sum(len(s) for s in self._subscribers.values())
+        return self.wakeups.readers

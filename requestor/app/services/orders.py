@@ -95,24 +95,24 @@ class BuyerOrders:
     async def follow_up(self, request: BuyerFollowUp) -> FollowUpReceipt:
         order_req_id = request.order_req_id
         async with self._refusals_published("FollowUp", Key.ORD_UPDATES, order_req_id, request):
-            await self._require(order_req_id)
+            await self.require(order_req_id)
             receipt = await self._processor.follow_up(order_req_id, request.audience, request.message.content)
             await self._caught_up(order_req_id, receipt.seq)
             return receipt
 
     async def finalize(self, order_req_id: str, request: FinalizeRequest) -> OrderView:
         async with self._refusals_published("Finalize", Key.ORD_UPDATES, order_req_id, request):
-            await self._require(order_req_id)
+            await self.require(order_req_id)
             return await self._after_action(order_req_id, await self._processor.finalize(order_req_id, request.proposal_id))
 
     async def pause(self, order_req_id: str, request: ControlRequest) -> OrderView:
         async with self._refusals_published("Pause", Key.ORD_UPDATES, order_req_id, request):
-            await self._require(order_req_id)
+            await self.require(order_req_id)
             return await self._after_action(order_req_id, await self._processor.pause(order_req_id, request.reason))
 
     async def resume(self, order_req_id: str, request: ControlRequest) -> OrderView:
         async with self._refusals_published("Resume", Key.ORD_UPDATES, order_req_id, request):
-            await self._require(order_req_id)
+            await self.require(order_req_id)
             return await self._after_action(order_req_id, await self._processor.resume(order_req_id, request.reason))
 
     async def resume_streams(self) -> int:
@@ -191,7 +191,7 @@ class BuyerOrders:
         async with self._sessions() as session:
             return await session.get(Order, order_req_id)
 
-    async def _require(self, order_req_id: str) -> Order:
+    async def require(self, order_req_id: str) -> Order:
         order = await self._get(order_req_id)
         if order is None:
             raise NotFound(f"order {order_req_id} not found")
@@ -204,7 +204,7 @@ class BuyerOrders:
     async def _caught_up(self, order_req_id: str, seq: int) -> None:
         """Read-your-writes: wait (bounded) until the stream has applied the action's event."""
         async def applied() -> int:
-            return (await self._require(order_req_id)).last_seq
+            return (await self.require(order_req_id)).last_seq
 
         await self._updater.seqs.wait(order_req_id, seq, applied, self._action_wait)
 

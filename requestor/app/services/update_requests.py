@@ -13,6 +13,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
@@ -29,6 +30,7 @@ from shared.models.events import (
     SellersSelectedPayload,
 )
 from shared.models.states import TERMINAL_ORDER_STATES, OrderState, ProposalState
+from shared.utils.tail import Wakeups
 
 
 class SequenceGap(Exception):
@@ -126,6 +128,7 @@ class RequestUpdater:
         self._sessions = sessions
         self._messaging = messaging
         self.seqs = SeqWatch()
+        self.wakeups = Wakeups()  # the buyer's live readers (SSE)
 
     async def resume_point(self, order_req_id: str) -> int | None:
         """The seq to resume the order's stream after, or None when there is nothing to follow."""
@@ -134,6 +137,15 @@ class RequestUpdater:
         if order is None or OrderState(order.state) in TERMINAL_ORDER_STATES:
             return None
         return order.last_seq
+
+    async def read_after(self, order_req_id: str, after_seq: int, limit: int = 500) -> list[OrderEvent]:
+        """The stored events of an order after `after_seq`, in order (what SSE readers replay)."""
+        async with self._sessions() as session:
+            rows = (await session.scalars(
+                select(OrderEventRow).where(OrderEventRow.order_req_id == order_req_id, OrderEventRow.seq > after_seq)
+                .order_by(OrderEventRow.seq).limit(limit)
+            )).all()
+        return [r.to_event() for r in rows]
 
     async def apply(self, event: OrderEvent) -> bool:
         """Apply one event; False when it was a duplicate."""
@@ -164,4 +176,5 @@ class RequestUpdater:
             order.updated_at = utcnow()
         self._messaging.written()
         self.seqs.advanced(event.order_req_id, event.seq)
+        self.wakeups.notify(event.order_req_id)
         return True
