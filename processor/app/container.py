@@ -24,6 +24,7 @@ from processor.app.services.order_store import OrderStore
 from processor.app.services.orders import OrderService
 from processor.app.services.seller_directory import SellerDirectory, read_sellers_file
 from processor.app.services.seller_selection import SellerSelector
+from processor.app.services.seller_views import SellerViews
 from processor.app.services.update_proposals import ProposalService
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade_to_head
@@ -45,6 +46,7 @@ class Processor:
     directory: SellerDirectory
     http: httpx.AsyncClient
     chat: GoogleChatNotifier
+    seller_views: SellerViews
     orders: OrderService
     proposals: ProposalService
     followups: FollowUpService
@@ -87,8 +89,8 @@ class Processor:
             host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
         )
         return cls(
-            settings, engine, sessions, queue, events, messaging, directory, http, chat, orders, proposals, followups,
-            sweeper, grpc_server,
+            settings, engine, sessions, queue, events, messaging, directory, http, chat, SellerViews(sessions), orders,
+            proposals, followups, sweeper, grpc_server,
         )
 
     async def start(self) -> None:

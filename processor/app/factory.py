@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 
-from processor.app.api.v1 import followups, orders, proposals, sellers
+from processor.app.api.v1 import followups, orders, proposals, seller_reads, sellers
 from processor.app.config import ProcessorSettings, get_settings
 from processor.app.container import Processor
 from shared.utils.app import service_app
@@ -22,6 +22,7 @@ def create_app(settings: ProcessorSettings | None = None) -> FastAPI:
         description="Seller side: proposals, follow-ups, edit locks; gRPC server for the Requestor.",
         # Built in the lifespan, inside the running loop: grpc.aio objects made elsewhere fail later.
         build=lambda: Processor.build(settings or get_settings()),
-        routers=[proposals.router, followups.router, orders.router, sellers.router, sellers.admin_router],
+        routers=[proposals.router, followups.router, orders.router, seller_reads.router, sellers.router,
+                 sellers.admin_router],
         readiness=_readiness,
     )

@@ -136,3 +136,16 @@ async def test_health_and_readiness(processor):
     assert (await processor.http.get("/health")).json()["status"] == "ok"
     ready = await processor.http.get("/ready")
     assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "kafka": "disabled"}
+
+
+async def test_a_seller_reads_its_invitations_and_proposals(processor):
+    await open_order(processor, "ORD-1")
+    await open_order(processor, "ORD-2")
+    await processor_of(processor).orders.pause("ORD-2")
+    await post(processor, "proposal-submissions", proposal(Warranty="2y"))
+    invitations = (await processor.http.get("/api/v1/sellers/SELLER-001/invitations")).json()
+    assert [(i["OrderReqID"], i["State"], i["Rank"]) for i in invitations] == [("ORD-2", "Paused", 1), ("ORD-1", "Open", 1)]
+    assert (await processor.http.get("/api/v1/sellers/SELLER-059/invitations")).json() == []
+    mine = (await processor.http.get("/api/v1/sellers/SELLER-001/proposals")).json()
+    assert [(p["ProposalID"], p["State"], p["ProposalDictObj"]["Warranty"]) for p in mine] == [("PROP-1", "Submitted", "2y")]
+    assert (await processor.http.get("/api/v1/sellers/SELLER-002/proposals")).json() == []

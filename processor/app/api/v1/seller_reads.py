@@ -1,0 +1,26 @@
+"""A seller's own view: GET /api/v1/sellers/{seller_id}/invitations and .../proposals."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from processor.app.api.deps import ProcessorDep
+from processor.app.services.seller_views import InvitationView, SellerProposalView
+from shared.models.common import Identifier
+
+router = APIRouter(prefix="/sellers/{seller_id}", tags=["sellers"])
+SellerId = Annotated[Identifier, Path(description="The seller's id")]
+
+
+@router.get("/invitations", response_model=list[InvitationView], summary="Orders this seller is invited to")
+async def invitations(
+    seller_id: SellerId, processor: ProcessorDep,
+    open_only: Annotated[bool, Query(alias="open", description="Only orders still taking part")] = True,
+) -> list[InvitationView]:
+    return await processor.seller_views.invitations(seller_id, open_only=open_only)
+
+
+@router.get("/proposals", response_model=list[SellerProposalView], summary="This seller's proposals, newest first")
+async def proposals(seller_id: SellerId, processor: ProcessorDep) -> list[SellerProposalView]:
+    return await processor.seller_views.proposals(seller_id)

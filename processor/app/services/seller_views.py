@@ -1,0 +1,68 @@
+"""What a seller can read: the orders it is invited to, and its own proposals."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from processor.app.db.tables import Invitation, Order, Proposal
+from processor.app.services.rules import ACTIVE_ORDER_STATES, effective_state
+from shared.models.common import ApiModel, utcnow
+from shared.models.states import OrderState, ProposalState
+
+
+class InvitationView(ApiModel):
+    order_req_id: str = Field(alias="OrderReqID")
+    state: OrderState = Field(alias="State")
+    rank: int = Field(alias="Rank")
+    distance_km: float | None = Field(None, alias="DistanceKm")
+    duration_s: float | None = Field(None, alias="DurationS")
+    source: str = Field(alias="Source")
+    expires_at: datetime = Field(alias="ExpiresAt")
+    details: dict[str, Any] = Field(alias="Details")
+
+
+class SellerProposalView(ApiModel):
+    proposal_id: str = Field(alias="ProposalID")
+    order_req_id: str = Field(alias="OrderReqID")
+    state: ProposalState = Field(alias="State")
+    revision: int = Field(alias="Revision")
+    proposal: dict[str, Any] = Field(alias="ProposalDictObj")
+    updated_at: datetime = Field(alias="UpdatedAt")
+
+
+class SellerViews:
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+
+    async def invitations(self, seller_id: str, *, open_only: bool) -> list[InvitationView]:
+        query = (
+            select(Invitation, Order).join(Order, Order.order_req_id == Invitation.order_req_id)
+            .where(Invitation.seller_id == seller_id).order_by(Order.created_at.desc())
+        )
+        if open_only:
+            query = query.where(Order.state.in_([s.value for s in ACTIVE_ORDER_STATES]))
+        now = utcnow()
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        views = [
+            InvitationView(order_req_id=o.order_req_id, state=effective_state(o, now), rank=i.rank,
+                           distance_km=i.distance_km, duration_s=i.duration_s, source=i.source,
+                           expires_at=o.expires_at, details=o.details)
+            for i, o in rows
+        ]
+        return [v for v in views if not open_only or v.state in ACTIVE_ORDER_STATES]
+
+    async def proposals(self, seller_id: str) -> list[SellerProposalView]:
+        async with self._sessions() as session:
+            rows = (await session.scalars(
+                select(Proposal).where(Proposal.seller_id == seller_id).order_by(Proposal.updated_at.desc())
+            )).all()
+        return [
+            SellerProposalView(proposal_id=p.proposal_id, order_req_id=p.order_req_id, state=p.state,
+                               revision=p.revision, proposal=p.data, updated_at=p.updated_at)
+            for p in rows
+        ]
