@@ -19,6 +19,7 @@ run: install
 	$(PY) scripts/run_stack.py
 
 test: install
+	@scripts/ensure_browser.sh || echo "could not install chromium: the browser test will be skipped"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 proto: install

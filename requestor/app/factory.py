@@ -1,8 +1,12 @@
 """The Requestor's FastAPI app; the gRPC channel and streams are created in its lifespan."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import grpc
 from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from requestor.app.api.v1 import events, orders
 from requestor.app.config import RequestorSettings, get_settings
@@ -22,8 +26,11 @@ async def _readiness(request: Request) -> dict[str, str]:
     }
 
 
+WEB = Path(__file__).resolve().parent / "web"
+
+
 def create_app(settings: RequestorSettings | None = None) -> FastAPI:
-    return service_app(
+    app = service_app(
         name="requestor",
         title="dCent Communicator — Requestor",
         description="Buyer side: initiate orders, follow up, finalize, pause, resume; live proposals over gRPC.",
@@ -31,3 +38,7 @@ def create_app(settings: RequestorSettings | None = None) -> FastAPI:
         routers=[orders.router, events.router],
         readiness=_readiness,
     )
+    # The buyer's page: plain HTML, CSS and JavaScript, no build step.
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+    app.add_api_route("/", lambda: FileResponse(WEB / "index.html"), include_in_schema=False)
+    return app
