@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test proto clean
+.PHONY: install run demo test proto clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ install: $(STAMP)
 
 run: install
 	$(PY) scripts/run_stack.py
+
+demo: install
+	$(PY) scripts/demo.py
 
 test: install
 	@scripts/ensure_browser.sh || echo "could not install chromium: the browser test will be skipped"

@@ -1,6 +1,7 @@
 """`make run`: start Kafka (local Tansu), the Processor, then the Requestor; Ctrl-C stops all.
 
 Settings come from the environment and each service's .env.local, as when started by hand.
+`scripts/demo.py` (`make demo`) starts the same stack plus simulated sellers.
 """
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import signal
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +20,8 @@ from shared.messaging.topics import Topic  # noqa: E402
 from shared.utils.service_process import ServiceProcess  # noqa: E402
 
 LOCAL_KAFKA_PORT = 9092
+PROCESSOR_PORT = os.environ.get("PROCESSOR_HTTP_PORT", "8001")
+REQUESTOR_PORT = os.environ.get("REQUESTOR_HTTP_PORT", "8000")
 
 
 def local_broker() -> LocalBroker | None:
@@ -29,25 +33,51 @@ def local_broker() -> LocalBroker | None:
     if port_open("127.0.0.1", LOCAL_KAFKA_PORT):
         print(f"a broker already listens on 127.0.0.1:{LOCAL_KAFKA_PORT}; using it", flush=True)
         return None
-    broker = LocalBroker(LOCAL_KAFKA_PORT, log_path=ROOT / "var" / "tansu.log")
     (ROOT / "var").mkdir(exist_ok=True)
+    broker = LocalBroker(LOCAL_KAFKA_PORT, log_path=ROOT / "var" / "tansu.log")
     return broker.start(topics=[t.value for t in Topic])
 
 
-def main() -> int:
-    processor_port = os.environ.get("PROCESSOR_HTTP_PORT", "8001")
-    requestor_port = os.environ.get("REQUESTOR_HTTP_PORT", "8000")
+@dataclass
+class Stack:
+    broker: LocalBroker | None
+    services: list[ServiceProcess] = field(default_factory=list)
+
+    @property
+    def kafka(self) -> str | None:
+        if self.broker:
+            return self.broker.bootstrap
+        if os.environ.get("KAFKA_ENABLED", "true").lower() in ("false", "0", "no"):
+            return None
+        return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f'["127.0.0.1:{LOCAL_KAFKA_PORT}"]').strip('[]"').split('"')[0]
+
+    def add(self, service: ServiceProcess) -> ServiceProcess:
+        self.services.append(service)
+        return service
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+        if self.broker:
+            self.broker.stop()
+
+
+def start_stack() -> Stack:
+    stack = Stack(local_broker())
     python = sys.executable
-    processor = ServiceProcess(
+    stack.add(ServiceProcess(
         "processor", [python, str(ROOT / "processor" / "main.py")],
-        env={"HTTP_PORT": processor_port}, ready_url=f"http://127.0.0.1:{processor_port}/ready",
-    )
-    requestor = ServiceProcess(
+        env={"HTTP_PORT": PROCESSOR_PORT}, ready_url=f"http://127.0.0.1:{PROCESSOR_PORT}/ready",
+    )).start().wait_ready()
+    stack.add(ServiceProcess(
         "requestor", [python, str(ROOT / "requestor" / "main.py")],
-        env={"HTTP_PORT": requestor_port}, ready_url=f"http://127.0.0.1:{requestor_port}/health",
-    )
-    services = [processor, requestor]
-    broker = local_broker()
+        env={"HTTP_PORT": REQUESTOR_PORT}, ready_url=f"http://127.0.0.1:{REQUESTOR_PORT}/health",
+    )).start().wait_ready()
+    return stack
+
+
+def supervise(stack: Stack, banner: str) -> int:
+    """Print the banner, then wait for Ctrl-C (or a child's exit); stop everything."""
     stopping = False
 
     def _stop(*_args) -> None:
@@ -56,30 +86,34 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    print(banner, flush=True)
     try:
-        processor.start().wait_ready()
-        requestor.start().wait_ready()
-        kafka = f"Kafka (Tansu) 127.0.0.1:{LOCAL_KAFKA_PORT}" if broker else os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "Kafka off")
-        print(
-            f"\ndCent Communicator is up:\n"
-            f"  Requestor  http://127.0.0.1:{requestor_port}/docs\n"
-            f"  Processor  http://127.0.0.1:{processor_port}/docs  (gRPC on 50051)\n"
-            f"  {kafka}   read it: python scripts/read_topics.py\n"
-            f"Ctrl-C stops them all.\n",
-            flush=True,
-        )
         while not stopping:
-            for service in services:
+            for service in stack.services:
                 if service.process.poll() is not None:
                     print(f"{service.name} exited with {service.process.returncode}", file=sys.stderr)
                     return 1
             time.sleep(0.2)
         return 0
     finally:
-        for service in reversed(services):
-            service.stop()
-        if broker:
-            broker.stop()
+        stack.stop()
+
+
+def banner(stack: Stack) -> str:
+    kafka = f"Kafka {stack.kafka}   read it: python scripts/read_topics.py" if stack.kafka else "Kafka off"
+    return (
+        f"\ndCent Communicator is up:\n"
+        f"  Buyer page http://127.0.0.1:{REQUESTOR_PORT}/\n"
+        f"  Requestor  http://127.0.0.1:{REQUESTOR_PORT}/docs\n"
+        f"  Processor  http://127.0.0.1:{PROCESSOR_PORT}/docs  (gRPC on 50051)\n"
+        f"  {kafka}\n"
+        f"Ctrl-C stops them all.\n"
+    )
+
+
+def main() -> int:
+    stack = start_stack()
+    return supervise(stack, banner(stack))
 
 
 if __name__ == "__main__":
