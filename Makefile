@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test proto clean
+.PHONY: install run demo test proto requirements clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: install
 
 proto: install
 	$(PY) scripts/proto_compile.py
+
+requirements: install
+	$(PY) scripts/generate_requirements.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts
