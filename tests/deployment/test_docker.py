@@ -1,0 +1,80 @@
+"""The Dockerfiles and docker-compose file, checked statically (no Docker engine here)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKER = ROOT / "deployment" / "docker"
+SERVICES = {"processor": {"8001", "50051"}, "requestor": {"8000"}}
+
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    text = re.sub(r"\\\n", " ", dockerfile.read_text())
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line.strip() else "")
+            for line in (l.strip() for l in text.splitlines()) if line and not line.startswith("#")]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((DOCKER / "docker-compose.yml").read_text())
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_copies_what_exists_runs_as_non_root_and_checks_health(service):
+    steps = instructions(DOCKER / f"{service}.dockerfile")
+    kinds = [kind for kind, _ in steps]
+    assert kinds.count("FROM") == 2, "multi-stage: a build stage and a runtime stage"
+    assert re.search(r"python:3\.11\.\d+-slim", (DOCKER / f"{service}.dockerfile").read_text()), "pinned Python base"
+    for kind, args in steps:
+        if kind == "COPY" and "--from=" not in args:
+            for source in shlex.split(args)[:-1]:
+                assert (ROOT / source).exists(), f"COPY source {source} is missing"
+    user = [args for kind, args in steps if kind == "USER"]
+    assert user and user[-1] not in ("root", "0")
+    assert set(" ".join(args for kind, args in steps if kind == "EXPOSE").split()) == SERVICES[service]
+    assert "HEALTHCHECK" in kinds
+    command = json.loads(next(args for kind, args in reversed(steps) if kind == "CMD"))
+    assert command[:2] == ["python", "-m"] and importlib.util.find_spec(command[2]) is not None
+
+
+def test_compose_services_ports_health_and_files(compose):
+    services = compose["services"]
+    assert {"kafka", "kafka-topics", "postgres", "processor", "requestor"} <= set(services)
+    for name in ("kafka", "postgres", "processor", "requestor"):
+        assert "healthcheck" in services[name], f"{name} has no health check"
+    for name, ports in SERVICES.items():
+        service = services[name]
+        assert {p.split(":")[1] for p in service["ports"]} == ports
+        context = (DOCKER / service["build"]["context"]).resolve()
+        assert context == ROOT and (context / service["build"]["dockerfile"]).exists()
+        for env_file in service["env_file"]:
+            assert (DOCKER / env_file).exists(), f"{env_file} is missing"
+    assert services["processor"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["processor"]["depends_on"]["kafka-topics"]["condition"] == "service_completed_successfully"
+    assert services["requestor"]["depends_on"]["processor"]["condition"] == "service_healthy"
+    for volume in services["postgres"]["volumes"]:
+        source = volume.split(":")[0]
+        assert not source.startswith(".") or (DOCKER / source).exists()
+
+
+def test_compose_creates_the_seed_topics(compose):
+    script = compose["services"]["kafka-topics"]["command"][0]
+    assert set(re.findall(r"\b[A-Z][A-Za-z_]+\b", script.split(";")[0])) >= {
+        "BUYER_ACKNOWLEDGEMENTS", "BUYER_NOTIFY", "REQ_failures", "SELLER_ACKNOWLEDGEMENTS", "SELLER_NOTIFY", "PRP_FAILURES"}
+
+
+def test_compose_env_files_are_settings_the_services_accept():
+    from processor.app.config import ProcessorSettings
+    from requestor.app.config import RequestorSettings
+
+    for settings_type, env_file in ((ProcessorSettings, "processor.env"), (RequestorSettings, "requestor.env")):
+        settings = settings_type(_env_file=DOCKER / env_file)
+        assert settings.database_url.startswith("postgresql+asyncpg://")
+        assert settings.kafka_bootstrap_servers == ["kafka:9092"]
