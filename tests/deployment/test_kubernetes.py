@@ -1,0 +1,44 @@
+"""The Kubernetes manifests: valid for the target cluster version (strict), probes, limits, hardening."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFESTS = sorted((ROOT / "deployment" / "kubernetes").glob("*.yaml"))
+TARGET = "1.33.0"
+
+
+def resources() -> list[dict]:
+    return [doc for path in MANIFESTS for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def test_manifests_pass_strict_validation():
+    validate = Path(sys.executable).with_name("kubernetes-validate")
+    result = subprocess.run([str(validate), "--strict", "-k", TARGET, *map(str, MANIFESTS)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("passed") == len(resources())
+
+
+def test_deployments_are_probed_bounded_and_hardened():
+    docs = resources()
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    assert set(deployments) == {"dcent-processor", "dcent-requestor"}
+    for name, deployment in deployments.items():
+        pod = deployment["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        assert container["readinessProbe"] and container["livenessProbe"]["httpGet"]["path"] == "/health"
+        assert container["resources"]["requests"] and container["resources"]["limits"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+        assert pod["terminationGracePeriodSeconds"] > float(config["GRPC_GRACE_SECONDS"]) + 10
+    processor = deployments["dcent-processor"]["spec"]["template"]["spec"]["containers"][0]
+    assert processor["readinessProbe"]["grpc"]["port"] == 50051  # the native gRPC probe
+    kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    assert {("PodDisruptionBudget", "dcent-processor"), ("PodDisruptionBudget", "dcent-requestor"),
+            ("HorizontalPodAutoscaler", "dcent-processor")} <= kinds
