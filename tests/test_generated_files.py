@@ -32,3 +32,8 @@ def test_seed_proto_commands_make_what_make_proto_makes(tmp_path):
     subprocess.run(["sh", str(copy / "deployment" / "scripts" / "generate_proto.sh")], check=True, env=env)
     for committed in (ROOT / "shared" / "proto").glob("*_pb2*"):
         assert (copy / "shared" / "proto" / committed.name).read_text() == committed.read_text()
+
+
+def test_asyncapi_document_is_current():
+    assert (ROOT / "docs" / "asyncapi.yaml").read_text() == load("generate_asyncapi").render(), \
+        "run: python scripts/generate_asyncapi.py"
