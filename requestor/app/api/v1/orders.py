@@ -67,7 +67,10 @@ async def finalize(order_req_id: OrderId, orders: OrdersDep,
     summary="Stop accepting new proposals until resumed",
     responses=error_responses(404, 409, 422, 503),
 )
-async def pause(order_req_id: OrderId, orders: OrdersDep, body: ControlRequest | None = None) -> OrderView:
+async def pause(
+    order_req_id: OrderId, orders: OrdersDep,
+    body: ControlRequest | None = Body(None, examples=[{"Reason": "budget review"}]),
+) -> OrderView:
     return await orders.pause(order_req_id, body or ControlRequest())
 
 
@@ -77,7 +80,10 @@ async def pause(order_req_id: OrderId, orders: OrdersDep, body: ControlRequest |
     summary="Accept proposals again after a pause",
     responses=error_responses(404, 409, 422, 503),
 )
-async def resume(order_req_id: OrderId, orders: OrdersDep, body: ControlRequest | None = None) -> OrderView:
+async def resume(
+    order_req_id: OrderId, orders: OrdersDep,
+    body: ControlRequest | None = Body(None, examples=[{"Reason": "budget review"}]),
+) -> OrderView:
     return await orders.resume(order_req_id, body or ControlRequest())
 
 
