@@ -1,12 +1,16 @@
 """One JSON error shape for both FastAPI apps: {"detail": {"reason": ..., "field": ...}}."""
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 
 from shared.errors import DomainError, Unavailable
 
 RETRY_AFTER_SECONDS = "2"
+log = logging.getLogger(__name__)
 
 
 async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
@@ -17,8 +21,21 @@ async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=exc.http_status, headers=headers)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # The database went away (restart, failover, network): tell the client when to retry; the
+    # pool reconnects by itself (pool_pre_ping) once it is back. A statement the database
+    # refused (integrity, data, syntax) is a bug, not an outage: that stays a 500.
+    if isinstance(exc, (IntegrityError, DataError, ProgrammingError)):
+        log.error("database refused a statement on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": {"reason": "internal error"}}, status_code=500)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return await _domain_error(request, Unavailable("the database is unavailable; retry shortly"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DBAPIError, _database_unavailable)
+    app.add_exception_handler(ConnectionError, _database_unavailable)  # refused or reset on connect
 
 
 def error_responses(*statuses: int) -> dict[int, dict]:
