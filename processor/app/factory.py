@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 
 from processor.app.api.v1 import followups, orders, proposals, seller_reads, sellers
+from processor.app.api.v1.sellers import MAX_IMPORT_BYTES
 from processor.app.config import ProcessorSettings, get_settings
 from processor.app.container import Processor
 from shared.utils.app import service_app
@@ -16,13 +17,16 @@ async def _readiness(request: Request) -> dict[str, str]:
 
 
 def create_app(settings: ProcessorSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
     return service_app(
         name="processor",
         title="dCent Communicator — Processor",
         description="Seller side: proposals, follow-ups, edit locks; gRPC server for the Requestor.",
         # Built in the lifespan, inside the running loop: grpc.aio objects made elsewhere fail later.
-        build=lambda: Processor.build(settings or get_settings()),
+        build=lambda: Processor.build(settings),
         routers=[proposals.router, followups.router, orders.router, seller_reads.router, sellers.router,
                  sellers.admin_router],
         readiness=_readiness,
+        max_body_bytes=settings.max_body_bytes,
+        body_limits={"/api/v1/sellers/import": MAX_IMPORT_BYTES},
     )

@@ -30,13 +30,15 @@ WEB = Path(__file__).resolve().parent / "web"
 
 
 def create_app(settings: RequestorSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
     app = service_app(
         name="requestor",
         title="dCent Communicator — Requestor",
         description="Buyer side: initiate orders, follow up, finalize, pause, resume; live proposals over gRPC.",
-        build=lambda: Requestor.build(settings or get_settings()),
+        build=lambda: Requestor.build(settings),
         routers=[orders.router, events.router],
         readiness=_readiness,
+        max_body_bytes=settings.max_body_bytes,
     )
     # The buyer's page: plain HTML, CSS and JavaScript, no build step.
     app.mount("/static", StaticFiles(directory=WEB), name="static")

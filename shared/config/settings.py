@@ -30,6 +30,7 @@ class CommonSettings(BaseSettings):
     max_concurrent_tasks: int = Field(10, ge=1, le=10_000)
     order_expiry_minutes: float = Field(30, gt=0)
     find_max_sel: int = Field(10, ge=1, le=1000)
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="largest request body accepted (413 above)")
 
     # --- Kafka / AWS MSK (see docs/kafka.md) ---
     kafka_enabled: bool = True

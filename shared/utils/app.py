@@ -8,6 +8,7 @@ from typing import Protocol
 
 from fastapi import APIRouter, FastAPI
 
+from shared.utils.body_limit import BodySizeLimit
 from shared.utils.health import ReadinessCheck, health_router
 from shared.utils.http_errors import install_error_handlers
 
@@ -25,6 +26,8 @@ def service_app(
     build: Callable[[], Service],
     routers: Sequence[APIRouter],
     readiness: ReadinessCheck,
+    max_body_bytes: int,
+    body_limits: dict[str, int] | None = None,
 ) -> FastAPI:
     """`build()` runs inside the lifespan (the running loop); the result is `app.state.<name>`."""
 
@@ -40,6 +43,7 @@ def service_app(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, per_path=body_limits)
     for router in routers:
         app.include_router(router, prefix="/api/v1")
     app.include_router(health_router(name, readiness))

@@ -149,3 +149,17 @@ async def test_a_seller_reads_its_invitations_and_proposals(processor):
     mine = (await processor.http.get("/api/v1/sellers/SELLER-001/proposals")).json()
     assert [(p["ProposalID"], p["State"], p["ProposalDictObj"]["Warranty"]) for p in mine] == [("PROP-1", "Submitted", "2y")]
     assert (await processor.http.get("/api/v1/sellers/SELLER-002/proposals")).json() == []
+
+
+async def test_oversized_bodies_are_refused_with_413(processor):
+    big = proposal(Notes="x" * 1_100_000)
+    response = await post(processor, "proposal-submissions", big)
+    assert response.status_code == 413
+    assert response.json()["detail"] == {"reason": "request body larger than 1048576 bytes", "field": "body"}
+    async def chunks():  # no Content-Length: counted as it arrives
+        for _ in range(20):
+            yield b"x" * 65536
+
+    chunked = await processor.http.post("/api/v1/proposal-submissions", content=chunks(),
+                                        headers={"Content-Type": "application/json"})
+    assert chunked.status_code == 413
