@@ -1,6 +1,7 @@
 """The buyer's orders on the Requestor: initiate, follow up, finalize, pause, resume, read."""
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from pydantic import BaseModel
@@ -203,10 +204,16 @@ class BuyerOrders:
 
     async def _caught_up(self, order_req_id: str, seq: int) -> None:
         """Read-your-writes: wait (bounded) until the stream has applied the action's event."""
-        async def applied() -> int:
-            return (await self.require(order_req_id)).last_seq
-
-        await self._updater.seqs.wait(order_req_id, seq, applied, self._action_wait)
+        with self._updater.wakeups.subscribe(order_req_id) as wake:
+            try:
+                async with asyncio.timeout(self._action_wait):
+                    while True:
+                        wake.clear()  # before reading, so an event applied meanwhile is not missed
+                        if (await self.require(order_req_id)).last_seq >= seq:
+                            return
+                        await wake.wait()
+            except TimeoutError:
+                pass  # answer with what the stream has delivered so far
 
     async def _after_action(self, order_req_id: str, result: tuple[OrderSummary, int]) -> OrderView:
         _summary, seq = result

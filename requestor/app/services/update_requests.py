@@ -9,9 +9,6 @@ beyond `last_seq + 1` means a gap, and the stream is reopened from `last_seq`.
 """
 from __future__ import annotations
 
-import asyncio
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,50 +32,6 @@ from shared.utils.tail import Wakeups
 
 class SequenceGap(Exception):
     """The stream skipped a seq: reopen it from the last applied one."""
-
-
-class SeqWatch:
-    """Lets a request wait until the stream has applied a given seq of an order."""
-
-    def __init__(self) -> None:
-        self._waiters: dict[str, list[tuple[int, asyncio.Future]]] = defaultdict(list)
-
-    def advanced(self, order_req_id: str, seq: int) -> None:
-        waiters = self._waiters.get(order_req_id)
-        if not waiters:
-            return
-        keep = []
-        for target, future in waiters:
-            if target <= seq:
-                if not future.done():
-                    future.set_result(None)
-            else:
-                keep.append((target, future))
-        if keep:
-            self._waiters[order_req_id] = keep
-        else:
-            del self._waiters[order_req_id]
-
-    async def wait(self, order_req_id: str, seq: int, read_current: Callable[[], Awaitable[int]], timeout: float) -> bool:
-        """True once `seq` is applied; False after `timeout`. Registers before reading, so no miss."""
-        future = asyncio.get_running_loop().create_future()
-        self._waiters[order_req_id].append((seq, future))
-        if await read_current() >= seq:
-            self.advanced(order_req_id, seq)
-            return True
-        try:
-            await asyncio.wait_for(future, timeout)
-            return True
-        except TimeoutError:
-            self._drop(order_req_id, future)
-            return False
-
-    def _drop(self, order_req_id: str, future: asyncio.Future) -> None:
-        waiters = [w for w in self._waiters.get(order_req_id, []) if w[1] is not future]
-        if waiters:
-            self._waiters[order_req_id] = waiters
-        else:
-            self._waiters.pop(order_req_id, None)
 
 
 def _apply_status(order: Order, payload: OrderStatusPayload) -> None:
@@ -127,8 +80,7 @@ class RequestUpdater:
     def __init__(self, sessions: async_sessionmaker, messaging: Messaging) -> None:
         self._sessions = sessions
         self._messaging = messaging
-        self.seqs = SeqWatch()
-        self.wakeups = Wakeups()  # the buyer's live readers (SSE)
+        self.wakeups = Wakeups()  # woken per order after each applied event (SSE, waiting actions)
 
     async def resume_point(self, order_req_id: str) -> int | None:
         """The seq to resume the order's stream after, or None when there is nothing to follow."""
@@ -175,6 +127,5 @@ class RequestUpdater:
             order.last_seq = event.seq
             order.updated_at = utcnow()
         self._messaging.written()
-        self.seqs.advanced(event.order_req_id, event.seq)
         self.wakeups.notify(event.order_req_id)
         return True
