@@ -24,6 +24,13 @@ class NotFound(DomainError):
     grpc_code = grpc.StatusCode.NOT_FOUND
 
 
+class Unauthorized(DomainError):
+    """No credential, or one that does not verify (the caller is unknown)."""
+
+    http_status = 401
+    grpc_code = grpc.StatusCode.UNAUTHENTICATED
+
+
 class Forbidden(DomainError):
     http_status = 403
     grpc_code = grpc.StatusCode.PERMISSION_DENIED

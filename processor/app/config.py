@@ -8,7 +8,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import CommonSettings, service_env_files
+from shared.config.settings import MIN_SECRET_LENGTH
 
+DEV_ADMIN_KEY = "dev-admin-key"
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 DEMO_SELLERS_FILE = SERVICE_DIR / "data" / "sellers.json"
 
@@ -32,13 +34,28 @@ class ProcessorSettings(CommonSettings):
     api_google_chat_url: str | None = None
     gchat_messages_per_second: float = Field(1.0, gt=0, description="per space; Google allows about 1")
     gchat_max_attempts: int = Field(5, ge=1, le=20)
-    admin_api_key: SecretStr = SecretStr("dev-admin-key")
+    admin_api_key: SecretStr = SecretStr(DEV_ADMIN_KEY)
+    seller_token_hours: float = Field(720, gt=0, description="lifetime of seller tokens the admin API issues")
+    # TLS for the gRPC server; with a client CA, clients must present a certificate it signed (mTLS)
+    grpc_tls_cert_file: Path | None = None
+    grpc_tls_key_file: Path | None = None
+    grpc_tls_client_ca_file: Path | None = None
+    grpc_health_port: int | None = Field(None, ge=0, le=65535, description="plaintext port serving only gRPC health (probes)")
     sellers_file: Path | None = DEMO_SELLERS_FILE
     search_radius_km: float = Field(1000.0, gt=0)
     edit_lock_seconds: int = Field(300, ge=1, le=3600)
     # A stream re-reads the log this often even without a local wake-up (another replica wrote).
     stream_poll_seconds: float = Field(2.0, gt=0)
     expiry_check_seconds: float = Field(5.0, gt=0)
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        key = self.admin_api_key.get_secret_value()
+        if key == DEV_ADMIN_KEY or len(key) < MIN_SECRET_LENGTH:
+            problems.append(f"ADMIN_API_KEY must be set, at least {MIN_SECRET_LENGTH} characters")
+        if not (self.grpc_tls_cert_file and self.grpc_tls_key_file):
+            problems.append("GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE must be set (gRPC is plaintext)")
+        return problems
 
 
 @lru_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import grpc
 import httpx
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from processor.app.config import ProcessorSettings
-from processor.app.db.tables import OutboxRow
+from processor.app.db.tables import IdempotencyRow, OutboxRow
 from processor.app.grpc_server.server import ProcessorGrpcServer
 from processor.app.grpc_server.servicer import OrderNonStreamingServicer, OrderStreamingServicer
 from processor.app.services.event_log import EventLog
@@ -26,7 +27,12 @@ from processor.app.services.seller_directory import SellerDirectory, read_seller
 from processor.app.services.seller_selection import SellerSelector
 from processor.app.services.seller_views import SellerViews
 from processor.app.services.update_proposals import ProposalService
+from shared.auth import Role, TokenSigner
+from shared.auth.grpc_auth import TokenInterceptor, server_credentials
+from shared.auth.http import Authenticator, authenticator_for
+from shared.auth.profile import announce
 from shared.db.engine import make_engine, make_sessionmaker
+from shared.db.idempotency import IdempotencyStore
 from shared.db.migrate import upgrade_to_head
 from shared.messaging.service import Messaging
 from shared.utils.task_queue import Priority, PriorityTaskQueue
@@ -52,6 +58,9 @@ class Processor:
     followups: FollowUpService
     sweeper: ExpirySweeper
     grpc: ProcessorGrpcServer
+    sellers_auth: Authenticator
+    idempotency: IdempotencyStore
+    tokens: TokenSigner
     _sweeper_task: asyncio.Task | None = None
 
     @classmethod
@@ -87,13 +96,19 @@ class Processor:
             OrderStreamingServicer(orders, events),
             OrderNonStreamingServicer(orders, followups, queue),
             host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
+            interceptors=[TokenInterceptor(authenticator_for(settings, [Role.SERVICE]))] if settings.auth_required else [],
+            credentials=_grpc_credentials(settings), health_port=settings.grpc_health_port,
         )
         return cls(
             settings, engine, sessions, queue, events, messaging, directory, http, chat, SellerViews(sessions), orders,
             proposals, followups, sweeper, grpc_server,
+            sellers_auth=authenticator_for(settings, [Role.SELLER]),
+            idempotency=IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours),
+            tokens=TokenSigner(settings.token_secrets()),
         )
 
     async def start(self) -> None:
+        announce(self.settings, "processor")
         await upgrade_to_head(self.engine, MIGRATIONS)
         if self.settings.sellers_file:
             count = await self.directory.upsert(read_sellers_file(self.settings.sellers_file))
@@ -102,7 +117,8 @@ class Processor:
         self.messaging.start()
         self._sweeper_task = asyncio.create_task(self.sweeper.run(), name="expiry-sweeper")
         await self.grpc.start()
-        log.info("gRPC listening on %s:%d", self.settings.bind_host, self.grpc.port)
+        log.info("gRPC listening on %s:%d (%s)", self.settings.bind_host, self.grpc.port,
+                 "TLS" if self.grpc.tls else "plaintext")
 
     async def stop(self) -> None:
         # Streams end first so the Requestor reconnects (to us after restart, or to a peer).
@@ -116,6 +132,12 @@ class Processor:
         await self.chat.close()
         await self.http.aclose()
         await self.engine.dispose()
+
+
+def _grpc_credentials(settings: ProcessorSettings) -> grpc.ServerCredentials | None:
+    if not (settings.grpc_tls_cert_file and settings.grpc_tls_key_file):
+        return None
+    return server_credentials(settings.grpc_tls_cert_file, settings.grpc_tls_key_file, settings.grpc_tls_client_ca_file)
 
 
 def _distance_matrix(settings: ProcessorSettings, http: httpx.AsyncClient) -> DistanceMatrixClient | None:

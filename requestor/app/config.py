@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import CommonSettings, service_env_files
@@ -18,12 +18,28 @@ class RequestorSettings(CommonSettings):
     http_port: int = Field(8000, ge=0, le=65535)
     processor_grpc_target: str = Field("127.0.0.1:50051", description="host:port of the Processor's gRPC server")
     grpc_call_timeout_seconds: float = Field(10.0, gt=0)
+    grpc_call_attempts: int = Field(5, ge=1, le=5, description="tries of a call the Processor did not take (UNAVAILABLE)")
+    # A service token the Processor signed (role "service"); sent as gRPC metadata
+    processor_auth_token: SecretStr | None = None
+    grpc_tls_enabled: bool = False
+    grpc_tls_ca_file: Path | None = Field(None, description="CA of the Processor's certificate; unset: system roots")
+    grpc_tls_cert_file: Path | None = Field(None, description="client certificate, for a Processor that asks (mTLS)")
+    grpc_tls_key_file: Path | None = None
+    grpc_tls_server_name: str | None = Field(None, description="name to verify the certificate against, if not the target's host")
     stream_retry_initial_seconds: float = Field(0.05, gt=0)
     stream_retry_max_seconds: float = Field(2.0, gt=0)
     # After an action, wait this long for the stream to deliver its event so the answer shows it.
     action_wait_seconds: float = Field(3.0, ge=0)
     sse_ping_seconds: float = Field(15.0, gt=0, description="keep-alive comment on an idle event stream")
     sse_poll_seconds: float = Field(5.0, gt=0)
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.processor_auth_token is None:
+            problems.append("PROCESSOR_AUTH_TOKEN must be set (a service token the Processor signed)")
+        if not self.grpc_tls_enabled:
+            problems.append("GRPC_TLS_ENABLED must be true (gRPC to the Processor is plaintext)")
+        return problems
 
 
 @lru_cache

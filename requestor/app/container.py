@@ -9,16 +9,22 @@ import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from requestor.app.config import RequestorSettings
-from requestor.app.db.tables import OutboxRow
+from requestor.app.db.tables import IdempotencyRow, OutboxRow
 from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.order_details import OrderDetailsSource
 from requestor.app.services.orders import BuyerOrders
 from requestor.app.services.update_requests import RequestUpdater
 from shared.db.engine import make_engine, make_sessionmaker
+from shared.db.idempotency import IdempotencyStore
 from shared.db.migrate import upgrade_to_head
 from shared.messaging.service import Messaging
-from shared.utils.grpc_options import CLIENT_OPTIONS
+from shared.auth import Role
+from shared.auth.grpc_auth import bearer_metadata, channel_credentials
+from shared.auth.http import Authenticator, authenticator_for
+from shared.auth.profile import announce
+from shared.proto import communicator_pb2 as pb
+from shared.utils.grpc_options import CLIENT_OPTIONS, retrying_service_config
 from shared.utils.task_queue import PriorityTaskQueue
 
 log = logging.getLogger(__name__)
@@ -35,30 +41,37 @@ class Requestor:
     updater: RequestUpdater
     streams: OrderStreamManager
     orders: BuyerOrders
+    buyers_auth: Authenticator
+    idempotency: IdempotencyStore
 
     @classmethod
     def build(cls, settings: RequestorSettings) -> "Requestor":
         engine = make_engine(settings.resolved_database_url("requestor"))
         sessions = make_sessionmaker(engine)
-        channel = grpc.aio.insecure_channel(settings.processor_grpc_target, options=CLIENT_OPTIONS)
+        channel = _processor_channel(settings)
+        metadata = bearer_metadata(settings.processor_auth_token.get_secret_value() if settings.processor_auth_token else None)
         queue = PriorityTaskQueue(settings.max_concurrent_tasks)
         messaging = Messaging(settings, sessions, OutboxRow, source="requestor")
         updater = RequestUpdater(sessions, messaging)
         streams = OrderStreamManager(
             channel, updater,
             retry_initial=settings.stream_retry_initial_seconds, retry_max=settings.stream_retry_max_seconds,
+            metadata=metadata,
         )
         details = (
             OrderDetailsSource(settings.api_base_url, timeout=settings.api_timeout_seconds, queue=queue)
             if settings.api_base_url else None
         )
         orders = BuyerOrders(
-            sessions, ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds), streams, updater, details, messaging,
+            sessions, ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds, metadata=metadata), streams, updater, details, messaging,
             action_wait_seconds=settings.action_wait_seconds,
         )
-        return cls(settings, engine, channel, queue, messaging, updater, streams, orders)
+        return cls(settings, engine, channel, queue, messaging, updater, streams, orders,
+                   authenticator_for(settings, [Role.BUYER]),
+                   IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours))
 
     async def start(self) -> None:
+        announce(self.settings, "requestor")
         await upgrade_to_head(self.engine, MIGRATIONS)
         self.queue.start()
         self.messaging.start()
@@ -72,3 +85,16 @@ class Requestor:
         await self.messaging.stop()
         await self.channel.close()
         await self.engine.dispose()
+
+
+def _processor_channel(settings: RequestorSettings) -> grpc.aio.Channel:
+    options = [*CLIENT_OPTIONS, ("grpc.enable_retries", 1), ("grpc.service_config", retrying_service_config(
+        [pb.DESCRIPTOR.services_by_name["OrderNonStreamingService"].full_name],
+        attempts=settings.grpc_call_attempts, initial=0.1, maximum=settings.stream_retry_max_seconds,
+    ))]
+    if not settings.grpc_tls_enabled:
+        return grpc.aio.insecure_channel(settings.processor_grpc_target, options=options)
+    if settings.grpc_tls_server_name:
+        options.append(("grpc.ssl_target_name_override", settings.grpc_tls_server_name))
+    credentials = channel_credentials(settings.grpc_tls_ca_file, settings.grpc_tls_cert_file, settings.grpc_tls_key_file)
+    return grpc.aio.secure_channel(settings.processor_grpc_target, credentials, options=options)

@@ -8,8 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+# Development defaults: fine on a laptop, refused by the production profile.
+DEV_TOKEN_SECRET = "dev-token-secret-not-for-production"
+MIN_SECRET_LENGTH = 32
 
 
 def service_env_files(service_dir: Path) -> tuple[Path, ...]:
@@ -31,6 +36,7 @@ class CommonSettings(BaseSettings):
     order_expiry_minutes: float = Field(30, gt=0)
     find_max_sel: int = Field(10, ge=1, le=1000)
     max_body_bytes: int = Field(1_048_576, ge=1024, description="largest request body accepted (413 above)")
+    idempotency_keep_hours: float = Field(24, gt=0, description="how long answers to Idempotency-Key requests are kept")
 
     # --- Kafka / AWS MSK (see docs/kafka.md) ---
     kafka_enabled: bool = True
@@ -59,6 +65,37 @@ class CommonSettings(BaseSettings):
     outbox_batch_size: int = Field(1000, ge=1, le=10_000)
     outbox_poll_seconds: float = Field(1.0, gt=0)
     outbox_retention_hours: float = Field(24, gt=0)
+
+    # --- authentication (docs/security.md) ---
+    auth_enabled: bool | None = Field(
+        None, description="require bearer tokens; unset: on in production, off in development")
+    auth_token_secrets: list[SecretStr] = Field(
+        default_factory=lambda: [SecretStr(DEV_TOKEN_SECRET)], min_length=1,
+        description="JSON list of HMAC secrets: the first signs tokens, all verify (rotation)")
+
+    @property
+    def auth_required(self) -> bool:
+        return self.environment == "production" if self.auth_enabled is None else self.auth_enabled
+
+    def token_secrets(self) -> list[str]:
+        return [secret.get_secret_value() for secret in self.auth_token_secrets]
+
+    def production_problems(self) -> list[str]:
+        """What the production profile refuses; each service adds its own."""
+        problems = []
+        if not self.auth_required:
+            problems.append("AUTH_ENABLED must not be false")
+        if any(s == DEV_TOKEN_SECRET or len(s) < MIN_SECRET_LENGTH for s in self.token_secrets()):
+            problems.append(f"AUTH_TOKEN_SECRETS must be set, each at least {MIN_SECRET_LENGTH} characters")
+        if self.kafka_enabled and self.kafka_security_protocol in ("PLAINTEXT", "SASL_PLAINTEXT"):
+            problems.append("KAFKA_SECURITY_PROTOCOL must be SSL or SASL_SSL (Kafka traffic is plaintext)")
+        return problems
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self):
+        if self.environment == "production" and (problems := self.production_problems()):
+            raise ValueError("the production profile refuses to start: " + "; ".join(problems))
+        return self
 
     def resolved_database_url(self, service: str) -> str:
         if self.database_url:

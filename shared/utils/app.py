@@ -8,12 +8,16 @@ from typing import Protocol
 
 from fastapi import APIRouter, FastAPI
 
+from shared.db.idempotency import IdempotencyStore
 from shared.utils.body_limit import BodySizeLimit
+from shared.utils.idempotency import IdempotencyKeys
 from shared.utils.health import ReadinessCheck, health_router
 from shared.utils.http_errors import install_error_handlers
 
 
 class Service(Protocol):
+    idempotency: IdempotencyStore
+
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
 
@@ -43,6 +47,8 @@ def service_app(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
+    # Added first, so it runs inside the body limit: oversized bodies never reach it.
+    app.add_middleware(IdempotencyKeys, store=lambda: getattr(getattr(app.state, name, None), "idempotency", None))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, per_path=body_limits)
     for router in routers:
         app.include_router(router, prefix="/api/v1")

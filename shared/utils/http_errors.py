@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 
-from shared.errors import DomainError, Unavailable
+from shared.errors import DomainError, Unauthorized, Unavailable
 
 RETRY_AFTER_SECONDS = "2"
 log = logging.getLogger(__name__)
@@ -17,7 +17,11 @@ async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
     detail = {"reason": exc.reason}
     if exc.field:
         detail["field"] = exc.field
-    headers = {"Retry-After": RETRY_AFTER_SECONDS} if isinstance(exc, Unavailable) else None
+    headers = None
+    if isinstance(exc, Unavailable):
+        headers = {"Retry-After": RETRY_AFTER_SECONDS}
+    elif isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": "Bearer"}
     return JSONResponse({"detail": detail}, status_code=exc.http_status, headers=headers)
 
 
@@ -41,6 +45,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def error_responses(*statuses: int) -> dict[int, dict]:
     """OpenAPI entries for the refusals an endpoint can answer."""
     meaning = {
+        401: "No bearer token, or one that does not verify (authentication on)",
         403: "Not allowed: a seller not invited or not the owner, or a missing admin key",
         404: "Unknown order or proposal",
         409: "The order's or proposal's state forbids this action",

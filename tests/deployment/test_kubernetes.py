@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,37 @@ def test_deployments_are_probed_bounded_and_hardened():
         assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
         assert pod["terminationGracePeriodSeconds"] > float(config["GRPC_GRACE_SECONDS"]) + 10
     processor = deployments["dcent-processor"]["spec"]["template"]["spec"]["containers"][0]
-    assert processor["readinessProbe"]["grpc"]["port"] == 50051  # the native gRPC probe
+    assert processor["readinessProbe"]["grpc"]["port"] == 50052  # the native gRPC probe, plaintext health port
     kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
     assert {("PodDisruptionBudget", "dcent-processor"), ("PodDisruptionBudget", "dcent-requestor"),
             ("HorizontalPodAutoscaler", "dcent-processor")} <= kinds
+
+
+def test_each_deployment_passes_the_production_profile_once_its_secrets_are_filled_in(monkeypatch):
+    """The manifests set everything the production profile demands (TLS, tokens, Kafka over TLS);
+    only the Secret's CHANGE-ME placeholders are left to the operator — and refused as they are."""
+    from processor.app.config import ProcessorSettings
+    from requestor.app.config import RequestorSettings
+
+    docs = resources()
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    secret = next(d for d in docs if d["kind"] == "Secret")["stringData"]
+
+    def environment(deployment: str, filled: bool) -> dict[str, str]:
+        doc = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == deployment)
+        env = dict(config)
+        for item in doc["spec"]["template"]["spec"]["containers"][0]["env"]:
+            value = item.get("value") or secret[item["valueFrom"]["secretKeyRef"]["key"]]
+            env[item["name"]] = value.replace("CHANGE-ME", "s" * 40) if filled else value
+        return env
+
+    for deployment, settings in (("dcent-processor", ProcessorSettings), ("dcent-requestor", RequestorSettings)):
+        for filled in (True, False):
+            with monkeypatch.context() as patch:
+                for name, value in environment(deployment, filled).items():
+                    patch.setenv(name, value)
+                if filled:
+                    assert settings(_env_file=None).auth_required
+                else:
+                    with pytest.raises(ValueError, match="production profile refuses"):
+                        settings(_env_file=None)

@@ -4,11 +4,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
 
 from processor.app.container import Processor
 from processor.app.services.followups import FollowUpService
 from processor.app.services.orders import OrderService
 from processor.app.services.update_proposals import ProposalService
+from shared.auth import Principal
+from shared.auth.http import bearer_scheme
 
 
 def get_processor(request: Request) -> Processor:
@@ -27,7 +30,15 @@ def get_orders(request: Request) -> OrderService:
     return get_processor(request).orders
 
 
+def get_seller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> Principal:
+    """The calling seller (anyone, while authentication is off)."""
+    return get_processor(request).sellers_auth.authenticate(credentials.credentials if credentials else None)
+
+
 ProcessorDep = Annotated[Processor, Depends(get_processor)]
+SellerDep = Annotated[Principal, Depends(get_seller)]
 ProposalsDep = Annotated[ProposalService, Depends(get_proposals)]
 FollowUpsDep = Annotated[FollowUpService, Depends(get_followups)]
 OrdersDep = Annotated[OrderService, Depends(get_orders)]

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db.event_rows import EventRowMixin
+from shared.db.idempotency import IdempotencyRowMixin
 from shared.messaging.outbox import OutboxRowMixin
 from shared.db.types import JsonColumn, UtcDateTime
 
@@ -124,3 +125,7 @@ class OutboxRow(OutboxRowMixin, Base):
 Index("ix_orders_active_expiry", Order.state, Order.expires_at)
 Index("ix_seller_industries_position", SellerIndustry.industry, SellerIndustry.lat, SellerIndustry.lng)
 Index("ix_seller_industries_seller", SellerIndustry.seller_id)  # replacing a seller's rows
+
+
+class IdempotencyRow(IdempotencyRowMixin, Base):
+    pass

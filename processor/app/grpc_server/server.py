@@ -1,6 +1,7 @@
 """The grpc.aio server: created inside the FastAPI lifespan, on the same event loop."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent import futures
 
 import grpc
@@ -18,9 +19,14 @@ SERVICE_NAMES = (
 
 
 class ProcessorGrpcServer:
-    def __init__(self, streaming, non_streaming, *, host: str, port: int, max_workers: int) -> None:
+    def __init__(
+        self, streaming, non_streaming, *, host: str, port: int, max_workers: int,
+        interceptors: Sequence[grpc.aio.ServerInterceptor] = (), credentials: grpc.ServerCredentials | None = None,
+        health_port: int | None = None,
+    ) -> None:
         self.server = grpc.aio.server(
             migration_thread_pool=futures.ThreadPoolExecutor(max_workers=max_workers),
+            interceptors=interceptors,
             options=SERVER_OPTIONS,
         )
         pb_grpc.add_OrderStreamingServiceServicer_to_server(streaming, self.server)
@@ -28,13 +34,28 @@ class ProcessorGrpcServer:
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server)
-        self.port = self.server.add_insecure_port(f"{host}:{port}")
+        address = f"{host}:{port}"
+        self.tls = credentials is not None
+        self.port = (self.server.add_secure_port(address, credentials) if credentials
+                     else self.server.add_insecure_port(address))
+        # Kubelet's native gRPC probe speaks plaintext only: with TLS on the API port, the health
+        # service alone is also served on a plaintext port.
+        self.health_server: grpc.aio.Server | None = None
+        self.health_port: int | None = None
+        if health_port is not None:
+            self.health_server = grpc.aio.server(options=SERVER_OPTIONS)
+            health_pb2_grpc.add_HealthServicer_to_server(self.health, self.health_server)
+            self.health_port = self.health_server.add_insecure_port(f"{host}:{health_port}")
 
     async def start(self) -> None:
         await self.server.start()
+        if self.health_server:
+            await self.health_server.start()
         for name in ("", *SERVICE_NAMES):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
     async def stop(self, grace: float) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        if self.health_server:
+            await self.health_server.stop(0)

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db.event_rows import EventRowMixin
+from shared.db.idempotency import IdempotencyRowMixin
 from shared.messaging.outbox import OutboxRowMixin
 from shared.db.types import JsonColumn, UtcDateTime
 
@@ -71,3 +72,7 @@ class OrderEventRow(EventRowMixin, Base):
 
 class OutboxRow(OutboxRowMixin, Base):
     """Kafka messages waiting to be published (transactional outbox)."""
+
+
+class IdempotencyRow(IdempotencyRowMixin, Base):
+    pass

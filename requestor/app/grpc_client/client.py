@@ -1,4 +1,9 @@
-"""gRPC_NS: the Requestor's unary calls to the Processor, with deadlines and error translation."""
+"""gRPC_NS: the Requestor's unary calls to the Processor, with deadlines and error translation.
+
+Retries of calls the Processor never took (UNAVAILABLE: restarting, unreachable) are the
+channel's own retry policy (shared.utils.grpc_options.retrying_service_config), inside each
+call's deadline.
+"""
 from __future__ import annotations
 
 import grpc
@@ -13,13 +18,14 @@ from shared.proto import convert
 
 
 class ProcessorClient:
-    def __init__(self, channel: grpc.aio.Channel, *, timeout: float) -> None:
+    def __init__(self, channel: grpc.aio.Channel, *, timeout: float, metadata: tuple[tuple[str, str], ...] = ()) -> None:
         self._stub = pb_grpc.OrderNonStreamingServiceStub(channel)
         self._timeout = timeout
+        self._metadata = metadata
 
     async def _call(self, method, request):
         try:
-            return await method(request, timeout=self._timeout)
+            return await method(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.aio.AioRpcError as exc:
             raise from_grpc_code(exc.code(), exc.details()) from None
 

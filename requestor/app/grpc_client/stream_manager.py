@@ -23,9 +23,11 @@ log = logging.getLogger(__name__)
 
 class OrderStreamManager:
     def __init__(
-        self, channel: grpc.aio.Channel, updater: RequestUpdater, *, retry_initial: float, retry_max: float
+        self, channel: grpc.aio.Channel, updater: RequestUpdater, *, retry_initial: float, retry_max: float,
+        metadata: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self._stub = pb_grpc.OrderStreamingServiceStub(channel)
+        self._metadata = metadata
         self._updater = updater
         self._retry_initial = retry_initial
         self._retry_max = retry_max
@@ -50,7 +52,8 @@ class OrderStreamManager:
                 return
             try:
                 call = self._stub.ProcessOrderStream(
-                    pb.OrderStreamRequest(order_req_id=order_req_id, resume_after_seq=after)
+                    pb.OrderStreamRequest(order_req_id=order_req_id, resume_after_seq=after), metadata=self._metadata,
+                    wait_for_ready=True,  # while the Processor is away, wait for the channel instead of failing
                 )
                 async for message in call:
                     event = convert.event_from_pb(message)

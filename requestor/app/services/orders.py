@@ -14,6 +14,7 @@ from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.order_details import OrderDetailsSource
 from requestor.app.services.update_requests import RequestUpdater
+from shared.auth import ANYONE, Principal
 from shared.db.engine import write_session
 from shared.errors import Conflict, DomainError, NotFound
 from shared.messaging.service import Messaging
@@ -59,9 +60,10 @@ class BuyerOrders:
         self._messaging = messaging
         self._action_wait = action_wait_seconds
 
-    async def initiate(self, request: InitiateRequest) -> OrderView:
+    async def initiate(self, request: InitiateRequest, buyer: Principal = ANYONE) -> OrderView:
         """Idempotent: the same OrderReqId from the same session answers the order as it stands."""
         async with self._refusals_published("Initiate", Key.ORD_SUBMISSION, request.order_req_id, request):
+            buyer.require_session(request.session_id, what=f"SessionID {request.session_id}")
             return await self._initiate(request)
 
     async def _initiate(self, request: InitiateRequest) -> OrderView:
@@ -93,27 +95,27 @@ class BuyerOrders:
         await self._caught_up(request.order_req_id, summary.last_seq)
         return await self.view(request.order_req_id)
 
-    async def follow_up(self, request: BuyerFollowUp) -> FollowUpReceipt:
+    async def follow_up(self, request: BuyerFollowUp, buyer: Principal = ANYONE) -> FollowUpReceipt:
         order_req_id = request.order_req_id
         async with self._refusals_published("FollowUp", Key.ORD_UPDATES, order_req_id, request):
-            await self.require(order_req_id)
+            await self.require(order_req_id, buyer)
             receipt = await self._processor.follow_up(order_req_id, request.audience, request.message.content)
             await self._caught_up(order_req_id, receipt.seq)
             return receipt
 
-    async def finalize(self, order_req_id: str, request: FinalizeRequest) -> OrderView:
+    async def finalize(self, order_req_id: str, request: FinalizeRequest, buyer: Principal = ANYONE) -> OrderView:
         async with self._refusals_published("Finalize", Key.ORD_UPDATES, order_req_id, request):
-            await self.require(order_req_id)
+            await self.require(order_req_id, buyer)
             return await self._after_action(order_req_id, await self._processor.finalize(order_req_id, request.proposal_id))
 
-    async def pause(self, order_req_id: str, request: ControlRequest) -> OrderView:
+    async def pause(self, order_req_id: str, request: ControlRequest, buyer: Principal = ANYONE) -> OrderView:
         async with self._refusals_published("Pause", Key.ORD_UPDATES, order_req_id, request):
-            await self.require(order_req_id)
+            await self.require(order_req_id, buyer)
             return await self._after_action(order_req_id, await self._processor.pause(order_req_id, request.reason))
 
-    async def resume(self, order_req_id: str, request: ControlRequest) -> OrderView:
+    async def resume(self, order_req_id: str, request: ControlRequest, buyer: Principal = ANYONE) -> OrderView:
         async with self._refusals_published("Resume", Key.ORD_UPDATES, order_req_id, request):
-            await self.require(order_req_id)
+            await self.require(order_req_id, buyer)
             return await self._after_action(order_req_id, await self._processor.resume(order_req_id, request.reason))
 
     async def resume_streams(self) -> int:
@@ -163,10 +165,12 @@ class BuyerOrders:
             ],
         )
 
-    async def list(self, *, state: OrderState | None, limit: int, offset: int) -> OrderList:
+    async def list(self, *, state: OrderState | None, limit: int, offset: int, session_id: str | None = None) -> OrderList:
         query = select(Order)
         if state is not None:
             query = query.where(Order.state == state.value)
+        if session_id is not None:
+            query = query.where(Order.session_id == session_id)
         async with self._sessions() as session:
             total = await session.scalar(select(func.count()).select_from(query.subquery()))
             rows = (await session.scalars(
@@ -192,10 +196,12 @@ class BuyerOrders:
         async with self._sessions() as session:
             return await session.get(Order, order_req_id)
 
-    async def require(self, order_req_id: str) -> Order:
+    async def require(self, order_req_id: str, buyer: Principal = ANYONE) -> Order:
+        """The order, if it exists and `buyer` may act on it."""
         order = await self._get(order_req_id)
         if order is None:
             raise NotFound(f"order {order_req_id} not found")
+        buyer.require_session(order.session_id, what=f"order {order_req_id}")
         return order
 
     def _follow_if_open(self, order: Order) -> None:

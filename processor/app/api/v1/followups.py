@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, status
 
-from processor.app.api.deps import FollowUpsDep
+from processor.app.api.deps import FollowUpsDep, SellerDep
 from shared.models.proposals import FollowUpReceipt, SellerFollowUp
 from shared.utils.http_errors import error_responses
 
@@ -15,13 +15,15 @@ router = APIRouter(tags=["follow-ups"])
     response_model=FollowUpReceipt,
     status_code=status.HTTP_201_CREATED,
     summary="Send a seller follow-up to the buyer",
-    responses=error_responses(403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 async def seller_followup(
     followups: FollowUpsDep,
+    seller: SellerDep,
     body: SellerFollowUp = Body(examples=[{
         "OrderReqID": "ORD-001", "Seller": "SELLER-001", "ProposalID": "PROP-001",
         "Message": {"content": {"URLs": [], "MessageType": "text", "Message": "Delivery is door to door"}},
     }]),
 ) -> FollowUpReceipt:
+    seller.require_seller(body.seller)
     return await followups.from_seller(body)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, Response, status
 
-from processor.app.api.deps import ProposalsDep
+from processor.app.api.deps import ProposalsDep, SellerDep
 from shared.models.proposals import EditLockReceipt, EditLockRequest, ProposalReceipt, ProposalSubmission
 from shared.utils.http_errors import error_responses
 
@@ -22,11 +22,12 @@ SEED_PROPOSAL = {
     status_code=status.HTTP_201_CREATED,
     summary="Submit a proposal, or update one you own",
     responses={200: {"description": "Updated, or identical to the stored one (no change)"},
-               **error_responses(403, 404, 409, 422)},
+               **error_responses(401, 403, 404, 409, 422)},
 )
 async def submit_proposal(
-    proposals: ProposalsDep, response: Response, body: ProposalSubmission = Body(examples=[SEED_PROPOSAL])
+    proposals: ProposalsDep, seller: SellerDep, response: Response, body: ProposalSubmission = Body(examples=[SEED_PROPOSAL])
 ) -> ProposalReceipt:
+    seller.require_seller(body.seller)
     receipt = await proposals.submit(body)
     if receipt.result != "created":
         response.status_code = status.HTTP_200_OK
@@ -37,10 +38,12 @@ async def submit_proposal(
     "/edit-lock",
     response_model=EditLockReceipt,
     summary="Take, renew or release the time-limited edit lock on your proposal",
-    responses=error_responses(403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 async def edit_lock(
     proposals: ProposalsDep,
+    seller: SellerDep,
     body: EditLockRequest = Body(examples=[{"OrderReqID": "ORD-001", "ProposalID": "PROP-001", "Seller": "SELLER-001", "Action": "lock", "LockSeconds": 120}]),
 ) -> EditLockReceipt:
+    seller.require_seller(body.seller)
     return await proposals.edit_lock(body)

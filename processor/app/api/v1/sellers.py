@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, status
@@ -9,8 +10,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from processor.app.api.deps import ProcessorDep
 from processor.app.services.seller_directory import RECORDS, SellerRecord, parse_csv
+from shared.auth import Role
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.models.common import Identifier
+from shared.models.common import Identifier, utcnow
 from shared.utils.http_errors import error_responses
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -78,6 +80,23 @@ async def put_seller(seller_id: SellerId, processor: ProcessorDep, body: SellerR
                responses=error_responses(403, 404))
 async def deactivate_seller(seller_id: SellerId, processor: ProcessorDep) -> SellerRecord:
     return await processor.directory.deactivate(seller_id)
+
+
+class SellerToken(BaseModel):
+    seller_id: str
+    token: str = Field(description="send as Authorization: Bearer <token> to the Processor's seller API")
+    expires_at: datetime
+
+
+@router.post("/{seller_id}/token", response_model=SellerToken, status_code=status.HTTP_201_CREATED,
+             summary="Issue a bearer token for an active seller (hand it to the seller once)",
+             responses=error_responses(403, 404, 409))
+async def issue_seller_token(seller_id: SellerId, processor: ProcessorDep) -> SellerToken:
+    if not (await processor.directory.get(seller_id)).active:
+        raise Conflict(f"seller {seller_id} is deactivated")
+    hours = processor.settings.seller_token_hours
+    token = processor.tokens.issue(Role.SELLER, seller_id, ttl_seconds=hours * 3600)
+    return SellerToken(seller_id=seller_id, token=token, expires_at=utcnow() + timedelta(hours=hours))
 
 
 @router.post(

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from requestor.app.api.deps import RequestorDep
+from requestor.app.api.deps import RequestorDep, StreamBuyerDep
 from shared.errors import InvalidInput
 from shared.models.common import Identifier
 from shared.utils.http_errors import error_responses
@@ -23,15 +23,16 @@ router = APIRouter(tags=["orders"])
     "/orders/{order_req_id}/events",
     summary="Live updates of one order (text/event-stream); resume with Last-Event-ID",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, **error_responses(404, 422)},
+    responses={200: {"content": {"text/event-stream": {}}}, **error_responses(401, 403, 404, 422)},
 )
 async def order_events(
     order_req_id: Annotated[Identifier, Path()],
     requestor: RequestorDep,
+    buyer: StreamBuyerDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     after_seq: Annotated[int, Query(ge=0, description="Start after this seq (when no Last-Event-ID)")] = 0,
 ) -> EventSourceResponse:
-    await requestor.orders.require(order_req_id)
+    await requestor.orders.require(order_req_id, buyer)
     if last_event_id is not None:
         if not last_event_id.isdigit():
             raise InvalidInput("Last-Event-ID must be the seq of the last event received", field="Last-Event-ID")

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, status
 
-from requestor.app.api.deps import OrdersDep
+from requestor.app.api.deps import BuyerDep, OrdersDep
 from shared.models.common import Identifier
 from shared.models.orders import InitiateRequest
 from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest, FollowUpReceipt
@@ -34,74 +34,77 @@ SEED_FOLLOWUP = {
     response_model=OrderView,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Open an order request: sellers are selected and invited to quote",
-    responses=error_responses(404, 409, 422, 503),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
-async def initiate(orders: OrdersDep, body: InitiateRequest = Body(examples=[SEED_INITIATE, DETAILED_INITIATE])) -> OrderView:
-    return await orders.initiate(body)
+async def initiate(orders: OrdersDep, buyer: BuyerDep, body: InitiateRequest = Body(examples=[SEED_INITIATE, DETAILED_INITIATE])) -> OrderView:
+    return await orders.initiate(body, buyer)
 
 
 @router.post(
     "/followup",
     response_model=FollowUpReceipt,
     summary="Send a follow-up to the sellers of the listed proposals",
-    responses=error_responses(404, 409, 422, 503),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
-async def followup(orders: OrdersDep, body: BuyerFollowUp = Body(examples=[SEED_FOLLOWUP])) -> FollowUpReceipt:
-    return await orders.follow_up(body)
+async def followup(orders: OrdersDep, buyer: BuyerDep, body: BuyerFollowUp = Body(examples=[SEED_FOLLOWUP])) -> FollowUpReceipt:
+    return await orders.follow_up(body, buyer)
 
 
 @router.put(
     "/finalize/{order_req_id}",
     response_model=OrderView,
     summary="Award the order to one proposal; every other proposal is closed",
-    responses=error_responses(404, 409, 422, 503),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
-async def finalize(order_req_id: OrderId, orders: OrdersDep,
+async def finalize(order_req_id: OrderId, orders: OrdersDep, buyer: BuyerDep,
                    body: FinalizeRequest = Body(examples=[{"ProposalID": "PROP-001"}])) -> OrderView:
-    return await orders.finalize(order_req_id, body)
+    return await orders.finalize(order_req_id, body, buyer)
 
 
 @router.put(
     "/pause/{order_req_id}",
     response_model=OrderView,
     summary="Stop accepting new proposals until resumed",
-    responses=error_responses(404, 409, 422, 503),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 async def pause(
-    order_req_id: OrderId, orders: OrdersDep,
+    order_req_id: OrderId, orders: OrdersDep, buyer: BuyerDep,
     body: ControlRequest | None = Body(None, examples=[{"Reason": "budget review"}]),
 ) -> OrderView:
-    return await orders.pause(order_req_id, body or ControlRequest())
+    return await orders.pause(order_req_id, body or ControlRequest(), buyer)
 
 
 @router.put(
     "/resume/{order_req_id}",
     response_model=OrderView,
     summary="Accept proposals again after a pause",
-    responses=error_responses(404, 409, 422, 503),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 async def resume(
-    order_req_id: OrderId, orders: OrdersDep,
+    order_req_id: OrderId, orders: OrdersDep, buyer: BuyerDep,
     body: ControlRequest | None = Body(None, examples=[{"Reason": "budget review"}]),
 ) -> OrderView:
-    return await orders.resume(order_req_id, body or ControlRequest())
+    return await orders.resume(order_req_id, body or ControlRequest(), buyer)
 
 
-@router.get("/orders", response_model=OrderList, summary="The buyer's orders, newest first")
+@router.get("/orders", response_model=OrderList, summary="The buyer's orders, newest first",
+            responses=error_responses(401, 403))
 async def list_orders(
     orders: OrdersDep,
+    buyer: BuyerDep,
     state: Annotated[OrderState | None, Query(description="Only orders in this state")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> OrderList:
-    return await orders.list(state=state, limit=limit, offset=offset)
+    return await orders.list(state=state, limit=limit, offset=offset, session_id=buyer.session_filter)
 
 
 @router.get(
     "/orders/{order_req_id}",
     response_model=OrderView,
     summary="One order: state, selected sellers, proposals, follow-ups and timeline",
-    responses=error_responses(404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
-async def get_order(order_req_id: OrderId, orders: OrdersDep) -> OrderView:
+async def get_order(order_req_id: OrderId, orders: OrdersDep, buyer: BuyerDep) -> OrderView:
+    await orders.require(order_req_id, buyer)
     return await orders.view(order_req_id)

@@ -1,0 +1,62 @@
+"""Authentication on the gRPC link: the Requestor's service token in the `authorization` metadata,
+checked by a server interceptor; TLS/mTLS credentials from files named in the settings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import grpc
+
+from shared.auth.http import Authenticator
+from shared.errors import DomainError
+
+# Probes (kubelet's native gRPC check) and reflection carry no token.
+OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+
+def bearer_metadata(token: str | None) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {token}"),) if token else ()
+
+
+def _terminator(handler: grpc.RpcMethodHandler, code: grpc.StatusCode, details: str) -> grpc.RpcMethodHandler:
+    async def refuse(_request, context):
+        await context.abort(code, details)
+
+    async def refuse_stream(_request, context):
+        await context.abort(code, details)
+        yield  # pragma: no cover - makes this an async generator, as a streaming handler must be
+
+    if handler.unary_stream:
+        return grpc.unary_stream_rpc_method_handler(refuse_stream)
+    return grpc.unary_unary_rpc_method_handler(refuse)
+
+
+class TokenInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, authenticator: Authenticator) -> None:
+        self._authenticator = authenticator
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        if handler is None or handler_call_details.method.startswith(OPEN_METHOD_PREFIXES):
+            return handler
+        metadata = dict(handler_call_details.invocation_metadata or ())
+        header = metadata.get("authorization", "")
+        token = header[7:] if header[:7].lower() == "bearer " else None
+        try:
+            self._authenticator.authenticate(token)
+        except DomainError as refusal:
+            return _terminator(handler, refusal.grpc_code, refusal.reason)
+        return handler
+
+
+def _read(path: Path | None) -> bytes | None:
+    return path.read_bytes() if path else None
+
+
+def server_credentials(cert: Path, key: Path, client_ca: Path | None) -> grpc.ServerCredentials:
+    return grpc.ssl_server_credentials(
+        [(_read(key), _read(cert))], root_certificates=_read(client_ca), require_client_auth=client_ca is not None
+    )
+
+
+def channel_credentials(ca: Path | None, cert: Path | None, key: Path | None) -> grpc.ChannelCredentials:
+    return grpc.ssl_channel_credentials(root_certificates=_read(ca), private_key=_read(key), certificate_chain=_read(cert))

@@ -1,0 +1,40 @@
+"""Authentication at the HTTP edge: `Authorization: Bearer <token>` → the calling Principal."""
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from fastapi.security import HTTPBearer
+
+from shared.auth.principal import ANYONE, Principal, Role
+from shared.auth.tokens import TokenSigner
+from shared.errors import Forbidden, Unauthorized
+
+# auto_error=False: the Authenticator decides (authentication may be off), and its refusals
+# carry the one JSON error shape every other refusal has.
+bearer_scheme = HTTPBearer(auto_error=False, description="A token from an operator (docs/security.md)")
+
+
+class Authenticator:
+    """Verifies tokens for one API; `signer=None` means authentication is off (development)."""
+
+    def __init__(self, signer: TokenSigner | None, *, roles: Collection[Role]) -> None:
+        self._signer = signer
+        self._roles = frozenset(roles)
+
+    @property
+    def enabled(self) -> bool:
+        return self._signer is not None
+
+    def authenticate(self, token: str | None) -> Principal:
+        if self._signer is None:
+            return ANYONE
+        if not token:
+            raise Unauthorized("this API needs an Authorization: Bearer token")
+        principal = self._signer.verify(token)
+        if principal.role not in self._roles:
+            raise Forbidden(f"a {principal.role} token cannot call this API")
+        return principal
+
+
+def authenticator_for(settings, roles: Collection[Role]) -> Authenticator:
+    return Authenticator(TokenSigner(settings.token_secrets()) if settings.auth_required else None, roles=roles)

@@ -1,0 +1,17 @@
+"""What each profile says at start-up."""
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("dcent.security")
+
+
+def announce(settings, service: str) -> None:
+    if settings.auth_required:
+        log.info("%s: authentication on (%s profile)", service, settings.environment)
+        return
+    log.warning(
+        "\n%s\n  %s: AUTHENTICATION IS OFF (%s profile).\n  Anyone who can reach this port can act as any "
+        "buyer or seller.\n  Fine on a laptop; set ENVIRONMENT=production (docs/security.md) anywhere else.\n%s",
+        "!" * 78, service.upper(), settings.environment, "!" * 78,
+    )

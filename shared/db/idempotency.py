@@ -1,0 +1,99 @@
+"""Stored answers to requests sent with an Idempotency-Key: one row per (caller, key).
+
+A row is claimed (status NULL) before the request runs and completed with its answer after,
+so a retry that arrives while the first is still running is told so instead of running twice.
+A claim left by a process that died mid-request is taken over after `stale_after`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Integer, LargeBinary, String, delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db.engine import write_session
+from shared.db.types import UtcDateTime
+from shared.models.common import utcnow
+
+
+class IdempotencyRowMixin:
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(caller, key)
+    fingerprint: Mapped[str] = mapped_column(String(64))              # sha256(method, path, query, body)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content_type: Mapped[str] = mapped_column(String(128), default="")
+    body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """Run the request; then `complete` or `release`."""
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """The same request is running now."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The key was used with another request."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    status: int
+    content_type: str
+    body: bytes
+
+
+Claim = Claimed | InProgress | Mismatch | Stored
+
+
+class IdempotencyStore:
+    def __init__(self, sessions: async_sessionmaker, row: type, *, keep_hours: float,
+                 stale_after: timedelta = timedelta(seconds=10)) -> None:
+        self._sessions = sessions
+        self._row = row
+        self._stale_after = stale_after
+        self._keep_for = timedelta(hours=keep_hours)
+
+    async def claim(self, scope: str, fingerprint: str) -> Claim:
+        now = utcnow()
+        try:
+            async with write_session(self._sessions) as session:
+                row = await session.get(self._row, scope, with_for_update=True)
+                if row is None:
+                    session.add(self._row(scope=scope, fingerprint=fingerprint, status=None, content_type="",
+                                          body=b"", created_at=now))
+                    return Claimed()
+                if row.fingerprint != fingerprint:
+                    return Mismatch()
+                if row.status is not None:
+                    return Stored(row.status, row.content_type, row.body)
+                if now - row.created_at > self._stale_after:
+                    row.created_at = now
+                    return Claimed()
+                return InProgress()
+        except IntegrityError:  # a concurrent first use inserted it (PostgreSQL)
+            return InProgress()
+
+    async def complete(self, scope: str, status: int, content_type: str, body: bytes) -> None:
+        async with write_session(self._sessions) as session:
+            row = await session.get(self._row, scope)
+            if row is not None:
+                row.status, row.content_type, row.body = status, content_type, body
+
+    async def release(self, scope: str) -> None:
+        async with write_session(self._sessions) as session:
+            await session.execute(delete(self._row).where(self._row.scope == scope))
+
+    async def purge(self) -> int:
+        async with write_session(self._sessions) as session:
+            result = await session.execute(delete(self._row).where(self._row.created_at < utcnow() - self._keep_for))
+            return result.rowcount or 0

@@ -1,0 +1,127 @@
+"""Idempotency-Key on POST and PUT: a retry with the same key gets the original answer, the
+same key with a different request gets 409, and a retry while the first still runs gets 409
+with Retry-After. Keys are scoped to the caller (its Authorization header), so two callers'
+keys never meet. Answers of 5xx (and 401/408/429) are not kept: the retry runs again.
+
+A pure ASGI middleware: it reads the body once, hands it on unchanged, and captures the answer.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from shared.db.idempotency import Claimed, IdempotencyStore, InProgress, Mismatch, Stored
+
+log = logging.getLogger(__name__)
+HEADER = b"idempotency-key"
+MAX_KEY_LENGTH = 255
+NOT_KEPT = {401, 408, 429}
+PURGE_EVERY_SECONDS = 600.0
+
+
+def _sha256(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+async def _send_json(send, status: int, detail: dict, extra_headers: list[tuple[bytes, bytes]] = ()) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra_headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class IdempotencyKeys:
+    def __init__(self, app, store: Callable[[], IdempotencyStore | None]) -> None:
+        self.app = app
+        self._store = store
+        self._last_purge = 0.0
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT"):
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        key = headers.get(HEADER)
+        store = self._store()
+        if key is None or store is None:
+            return await self.app(scope, receive, send)
+        if not key or len(key) > MAX_KEY_LENGTH or not all(0x21 <= c <= 0x7E for c in key):
+            return await _send_json(send, 422, {"reason": f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII "
+                                                          "characters", "field": "Idempotency-Key"})
+
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        caller = _sha256(headers.get(b"authorization", b""), key)
+        fingerprint = _sha256(scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), bytes(body))
+        await self._maybe_purge(store)
+
+        claim = await store.claim(caller, fingerprint)
+        if isinstance(claim, Mismatch):
+            return await _send_json(send, 409, {"reason": "this Idempotency-Key was already used with a different "
+                                                          "request", "field": "Idempotency-Key"})
+        if isinstance(claim, InProgress):
+            return await _send_json(send, 409, {"reason": "a request with this Idempotency-Key is still being "
+                                                          "processed; retry shortly", "field": "Idempotency-Key"},
+                                    [(b"retry-after", b"1")])
+        if isinstance(claim, Stored):
+            return await self._replay(send, claim)
+        assert isinstance(claim, Claimed)
+        await self._run_and_keep(scope, bytes(body), send, store, caller)
+
+    async def _run_and_keep(self, scope, body: bytes, send, store: IdempotencyStore, caller: str) -> None:
+        delivered = False
+
+        async def receive_once():
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        answer = {"status": 500, "content_type": "", "body": bytearray()}
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                answer["content_type"] = dict(message.get("headers", [])).get(b"content-type", b"").decode("latin-1")
+            elif message["type"] == "http.response.body":
+                answer["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, receive_once, capture)
+        except BaseException:
+            await store.release(caller)
+            raise
+        status = answer["status"]
+        if status >= 500 or status in NOT_KEPT:
+            await store.release(caller)
+        else:
+            await store.complete(caller, status, answer["content_type"], bytes(answer["body"]))
+
+    @staticmethod
+    async def _replay(send, stored: Stored) -> None:
+        headers = [(b"content-length", str(len(stored.body)).encode()), (b"idempotent-replayed", b"true")]
+        if stored.content_type:
+            headers.append((b"content-type", stored.content_type.encode("latin-1")))
+        await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+        await send({"type": "http.response.body", "body": stored.body})
+
+    async def _maybe_purge(self, store: IdempotencyStore) -> None:
+        now = time.monotonic()
+        if now - self._last_purge >= PURGE_EVERY_SECONDS:
+            self._last_purge = now
+            purged = await store.purge()
+            if purged:
+                log.info("idempotency keys: %d expired answers removed", purged)

@@ -1,0 +1,75 @@
+"""Idempotency-Key on both services (in process, both databases): a retry gets the original
+answer, a reused key with another request is a 409, concurrent retries run the request once."""
+import asyncio
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("db_backend")
+
+SEED_INITIATE = {"OrderReqId": "ORD-001", "SessionID": "SESSION-123", "Notification type": "GChat"}
+
+
+def proposal(price: float) -> dict:
+    return {"OrderReqID": "ORD-001", "Seller": "SELLER-001",
+            "ProposalDictObj": {"ProposalID": "PROP-001", "Price": price, "DeliveryDate": "2025-11-01T00:00:00Z"}}
+
+
+def key(k: str, **extra) -> dict:
+    return {"Idempotency-Key": k, **extra}
+
+
+@pytest.fixture
+async def open_order(requestor, processor):
+    assert (await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)).status_code == 202
+    return requestor, processor
+
+
+async def test_a_retried_proposal_gets_the_original_answer(open_order):
+    requestor, processor = open_order
+    first = await processor.http.post("/api/v1/proposal-submissions", json=proposal(10), headers=key("k-1"))
+    again = await processor.http.post("/api/v1/proposal-submissions", json=proposal(10), headers=key("k-1"))
+    assert first.status_code == again.status_code == 201  # without the key the repeat would be 200 "unchanged"
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+
+    other = await processor.http.post("/api/v1/proposal-submissions", json=proposal(11), headers=key("k-1"))
+    assert other.status_code == 409 and other.json()["detail"]["field"] == "Idempotency-Key"
+    # A key is the caller's own: another caller's same key is another request.
+    theirs = await processor.http.post("/api/v1/proposal-submissions", json=proposal(12),
+                                       headers=key("k-1", Authorization="Bearer someone-else"))
+    assert theirs.status_code == 200 and theirs.json()["Result"] == "updated"
+
+
+async def test_a_retried_finalize_is_not_refused_as_already_final(open_order):
+    requestor, processor = open_order
+    assert (await processor.http.post("/api/v1/proposal-submissions", json=proposal(10))).status_code == 201
+    first = await requestor.http.put("/api/v1/finalize/ORD-001", json={"ProposalID": "PROP-001"}, headers=key("fin-1"))
+    again = await requestor.http.put("/api/v1/finalize/ORD-001", json={"ProposalID": "PROP-001"}, headers=key("fin-1"))
+    assert first.status_code == again.status_code == 200 and again.json()["State"] == "Finalised"
+    unkeyed = await requestor.http.put("/api/v1/finalize/ORD-001", json={"ProposalID": "PROP-001"})
+    assert unkeyed.status_code == 409
+
+
+async def test_concurrent_retries_run_the_request_once(open_order):
+    requestor, processor = open_order
+    answers = await asyncio.gather(*(
+        processor.http.post("/api/v1/proposal-submissions", json=proposal(10), headers=key("burst"))
+        for _ in range(6)
+    ))
+    assert {a.status_code for a in answers} <= {201, 409}
+    assert all(a.json()["Result"] == "created" for a in answers if a.status_code == 201)
+    assert all("still being processed" in a.json()["detail"]["reason"] and a.headers["Retry-After"]
+               for a in answers if a.status_code == 409)
+    order = await processor_order(processor)
+    assert order["LastSeq"] == 3  # RequestSubmissions, SellersSelected, one ProposalSubmitted
+
+
+async def processor_order(processor):
+    return (await processor.http.get("/api/v1/orders/ORD-001")).json()
+
+
+@pytest.mark.parametrize("bad", ["", "x" * 256, "has space"])
+async def test_a_malformed_key_is_422_naming_the_header(open_order, bad):
+    _requestor, processor = open_order
+    response = await processor.http.post("/api/v1/proposal-submissions", json=proposal(10), headers=key(bad))
+    assert response.status_code == 422 and response.json()["detail"]["field"] == "Idempotency-Key"
