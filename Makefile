@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test proto requirements clean
+.PHONY: install run demo test bench proto requirements clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,8 @@ demo: install
 	$(PY) scripts/demo.py
 
 test: install
-	@scripts/ensure_browser.sh || echo "could not install chromium: the browser test will be skipped"
+	@scripts/ensure_debian_tool.sh chromium || echo "could not install chromium: the browser test will be skipped"
+	@scripts/ensure_debian_tool.sh wrk || echo "could not install wrk: the benchmark smoke test will be skipped"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 proto: install
@@ -33,3 +34,7 @@ requirements: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts
+
+bench: install
+	@scripts/ensure_debian_tool.sh wrk
+	$(PY) bench/run.py $(BENCH_ARGS)

@@ -17,7 +17,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.fixture
 def page():
     if not Path(CHROMIUM).exists():
-        message = "Debian's chromium is not installed (scripts/ensure_browser.sh installs it)"
+        message = "Debian's chromium is not installed (scripts/ensure_debian_tool.sh chromium installs it)"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)

@@ -1,0 +1,33 @@
+"""P1's baseline: a bare FastAPI endpoint that only validates the same Pydantic model, served by
+the same `serve()` (uvicorn, uvloop + httptools, one worker) with the same settings.
+
+    python bench/bare_http.py PORT
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from fastapi import FastAPI, status  # noqa: E402
+
+from shared.config import CommonSettings  # noqa: E402
+from shared.models.proposals import ProposalSubmission  # noqa: E402
+from shared.utils.serve import serve  # noqa: E402
+
+app = FastAPI()
+
+
+@app.post("/api/v1/proposal-submissions", status_code=status.HTTP_201_CREATED)
+async def submit(body: ProposalSubmission) -> dict:
+    return {"OrderReqID": body.order_req_id, "Result": "created"}
+
+
+@app.get("/health")
+async def health() -> dict:
+    return {"status": "ok"}
+
+
+if __name__ == "__main__":
+    serve(app, CommonSettings(_env_file=None, http_port=int(sys.argv[1]), log_level="WARNING"))

@@ -1,0 +1,294 @@
+"""The four measurements, each beside its baseline from the same run."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import grpc
+import httpx
+
+from bench import bare_grpc
+from shared.utils.service_process import ROOT, ServiceProcess, Stack, free_port
+
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_load.lua"
+WRK_CONNECTIONS = 32
+P1_ORDERS = 50
+P2_ORDERS = 10
+INITIATE_CONCURRENCY = 16
+POST_CONCURRENCY = 64
+
+
+def require_wrk() -> None:
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: scripts/ensure_debian_tool.sh wrk (or apt-get install wrk)")
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def percentiles(values_ms: list[float]) -> dict:
+    ordered = sorted(values_ms)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(len(ordered) * q))]  # noqa: E731
+    return {"count": len(ordered), "p50_ms": round(statistics.median(ordered), 2), "p90_ms": round(pick(0.90), 2),
+            "p99_ms": round(pick(0.99), 2), "max_ms": round(ordered[-1], 2)}
+
+
+# --- load generation -----------------------------------------------------------------------------
+
+def wrk(url: str, seconds: int, *, mode: str = "proposal", prefix: str = "BENCH", orders: int = 1) -> dict:
+    env = {**os.environ, "WRK_MODE": mode, "WRK_PREFIX": prefix, "WRK_ORDERS": str(orders), "WRK_RUN": uuid.uuid4().hex[:8]}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "-s", str(WRK_SCRIPT), url],
+                          env=env, capture_output=True, text=True, check=True)
+    match = re.search(r"^WRK_RESULT (\{.*\})$", done.stdout, re.MULTILINE)
+    if not match:
+        raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(match.group(1))
+    # The load generator's own CPU: well under one core means it is not what limits the figure.
+    result["wrk_cpu_share"] = round((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+                                    / (result["duration_us"] / 1e6), 3)
+    result["seconds"] = result["duration_us"] / 1e6
+    result["ok"] = result["requests"] - result["non_2xx"]
+    result["per_second"] = round(result["ok"] / result["seconds"], 1)
+    return result
+
+
+async def open_orders(client: httpx.AsyncClient, stack: Stack, prefix: str, count: int, first: int = 0) -> list[str]:
+    """Initiate orders through the Requestor (which opens each one's stream)."""
+    ids = [f"{prefix}-{n}" for n in range(first, first + count)]
+    slots = asyncio.Semaphore(INITIATE_CONCURRENCY)
+
+    async def initiate(order_id: str) -> None:
+        async with slots:
+            response = await client.post(f"{stack.requestor_url}/api/v1/initiate", json={
+                "OrderReqId": order_id, "SessionID": "BENCH", "Notification type": "GChat", "ExpiryMinutes": 600})
+            response.raise_for_status()
+
+    await asyncio.gather(*(initiate(o) for o in ids))
+    return ids
+
+
+async def held_seq(client: httpx.AsyncClient, stack: Stack, prefix: str) -> int:
+    """Sum of LastSeq over the Requestor's orders named <prefix>-*: what it holds."""
+    total, offset = 0, 0
+    while True:
+        page = (await client.get(f"{stack.requestor_url}/api/v1/orders", params={"limit": 500, "offset": offset})).json()
+        total += sum(o["LastSeq"] for o in page["Orders"] if o["OrderReqID"].startswith(prefix + "-"))
+        offset += 500
+        if offset >= page["Total"]:
+            return total
+
+
+async def source_seq(client: httpx.AsyncClient, stack: Stack, order_ids: list[str]) -> int:
+    slots = asyncio.Semaphore(POST_CONCURRENCY)
+
+    async def last_seq(order_id: str) -> int:
+        async with slots:
+            return (await client.get(f"{stack.processor_url}/api/v1/orders/{order_id}")).json()["LastSeq"]
+
+    return sum(await asyncio.gather(*(last_seq(o) for o in order_ids)))
+
+
+async def wait_until_held(client, stack: Stack, prefix: str, order_ids: list[str], timeout: float = 300) -> float:
+    target = await source_seq(client, stack, order_ids)
+    deadline = time.monotonic() + timeout
+    while (held := await held_seq(client, stack, prefix)) < target:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the Requestor holds {held} of {target} events of {prefix}-*")
+        await asyncio.sleep(0.02)
+    return time.monotonic()
+
+
+# --- P1 ingestion --------------------------------------------------------------------------------
+
+async def ingestion(stack: Stack, bare_url: str, seconds: int) -> dict:
+    ceiling = await asyncio.to_thread(wrk, f"{bare_url}/health", seconds, mode="get")
+    bare = await asyncio.to_thread(wrk, f"{bare_url}/api/v1/proposal-submissions", seconds, orders=P1_ORDERS)
+    async with httpx.AsyncClient(timeout=30) as client:
+        orders = await open_orders(client, stack, "P1", P1_ORDERS)
+        started = time.monotonic()
+        load = await asyncio.to_thread(wrk, f"{stack.processor_url}/api/v1/proposal-submissions", seconds,
+                                       prefix="P1", orders=P1_ORDERS)
+        answered = time.monotonic()
+        held = await wait_until_held(client, stack, "P1", orders)
+    pipeline = load["ok"] / (held - started)
+    return {
+        "loadgen_ceiling_per_second": ceiling["per_second"],
+        "wrk_cpu_share": {"bare": bare["wrk_cpu_share"], "processor": load["wrk_cpu_share"]},
+        "bare_per_second": bare["per_second"],
+        "processor_answered_per_second": load["per_second"],
+        "pipeline_per_second": round(pipeline, 1),
+        "ratio": round(pipeline / bare["per_second"], 3),
+        "refused": load["non_2xx"],
+        "proposals": load["ok"],
+        "drain_seconds_after_load": round(held - answered, 2),
+        "wrk_p99_ms": {"bare": bare["p99_us"] / 1000, "processor": load["p99_us"] / 1000},
+        "goal": ">= 0.5",
+    }
+
+
+# --- P2 latency ----------------------------------------------------------------------------------
+
+async def latency(stack: Stack, rate: int, seconds: int) -> dict:
+    received: dict[str, float] = {}
+    answered: dict[str, float] = {}
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client:
+        orders = await open_orders(client, stack, "P2", P2_ORDERS)
+
+        async def follow(order_id: str, connected: asyncio.Event) -> None:
+            async with client.stream("GET", f"{stack.requestor_url}/api/v1/orders/{order_id}/events",
+                                     timeout=None) as events:
+                connected.set()
+                async for line in events.aiter_lines():
+                    if line.startswith("data:") and '"ProposalSubmissions"' in line:
+                        received.setdefault(json.loads(line[5:])["payload"]["proposal_id"], time.monotonic())
+
+        connected = [asyncio.Event() for _ in orders]
+        readers = [asyncio.create_task(follow(o, c)) for o, c in zip(orders, connected)]
+        await asyncio.gather(*(c.wait() for c in connected))
+        await asyncio.sleep(0.3)
+
+        async def post(n: int) -> None:
+            proposal_id = f"P2-{n}"
+            response = await client.post(f"{stack.processor_url}/api/v1/proposal-submissions", json={
+                "OrderReqID": orders[n % len(orders)], "Seller": f"SELLER-{1 + n % 10:03d}",
+                "ProposalDictObj": {"ProposalID": proposal_id, "Price": 100.0 + n}})
+            answered[proposal_id] = time.monotonic()
+            response.raise_for_status()
+
+        total, posts, started = rate * seconds, [], time.monotonic()
+        for n in range(total):  # an open-loop schedule: the offered rate does not wait for answers
+            await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+            posts.append(asyncio.create_task(post(n)))
+        await asyncio.gather(*posts)
+        offered = total / (time.monotonic() - started)
+        deadline = time.monotonic() + 30
+        while len(received) < total and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+    # An SSE event can beat the seller's answer to the client; that counts as 0.
+    delays = [max(0.0, received[p] - answered[p]) * 1000 for p in answered if p in received]
+    return {"offered_per_second": round(offered, 1), "missing": total - len(delays),
+            "answer_to_sse_ms": percentiles(delays), "goal": "p99 < 15 ms"}
+
+
+# --- P3 streams ----------------------------------------------------------------------------------
+
+async def streams(stack: Stack, work: Path, sizes: tuple[int, ...]) -> dict:
+    return {"ours": await _our_streams(stack, sizes), "bare": await _bare_streams(work, sizes),
+            "goal": "10,000 streams; memory <= 1.25x bare; fan-out <= 1.5x bare"}
+
+
+def _processes(stack: Stack) -> tuple[int, int]:
+    return stack.processor.process.pid, stack.requestor.process.pid
+
+
+async def _our_streams(stack: Stack, sizes: tuple[int, ...]) -> list[dict]:
+    rows, opened = [], 0
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=POST_CONCURRENCY)) as client:
+        processor_pid, requestor_pid = _processes(stack)
+        await asyncio.sleep(1.0)
+        base = rss_kib(processor_pid), rss_kib(requestor_pid)
+        for size in sizes:
+            orders = await open_orders(client, stack, "P3", size - opened, first=opened)
+            opened = size
+            await asyncio.sleep(2.0)  # idle: initial events delivered, nothing moving
+            now = rss_kib(processor_pid), rss_kib(requestor_pid)
+            all_orders = [f"P3-{n}" for n in range(size)]
+            # One event for every order: a proposal each, as fast as the client sends them.
+            slots = asyncio.Semaphore(POST_CONCURRENCY)
+
+            async def propose(order_id: str, round_id: int = size) -> None:
+                async with slots:
+                    (await client.post(f"{stack.processor_url}/api/v1/proposal-submissions", json={
+                        "OrderReqID": order_id, "Seller": "SELLER-001",
+                        "ProposalDictObj": {"ProposalID": f"{order_id}-R{round_id}", "Price": 10.0}})).raise_for_status()
+
+            started = time.monotonic()
+            await asyncio.gather(*(propose(o) for o in all_orders))
+            answered = time.monotonic()
+            held = await wait_until_held(client, stack, "P3", all_orders)
+            del orders
+            rows.append({
+                "streams": size,
+                "processor_kib_per_stream": round((now[0] - base[0]) / size, 2),
+                "requestor_kib_per_stream": round((now[1] - base[1]) / size, 2),
+                "both_kib_per_stream": round((sum(now) - sum(base)) / size, 2),
+                "fanout_seconds": round(held - started, 3),
+                "of_which_after_last_answer": round(held - answered, 3),
+            })
+    return rows
+
+
+async def _bare_streams(work: Path, sizes: tuple[int, ...]) -> list[dict]:
+    port = free_port()
+    server = ServiceProcess("bare-grpc", [sys.executable, str(ROOT / "bench" / "bare_grpc.py"), str(port)], env={},
+                            ready_url="", log_path=work / "bare-grpc.log").start()
+    rows, calls, inbox = [], [], asyncio.Queue()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            await asyncio.wait_for(channel.channel_ready(), 10)
+            subscribe = channel.unary_stream(bare_grpc.SUBSCRIBE)
+            broadcast = channel.unary_unary(bare_grpc.BROADCAST)
+            await asyncio.sleep(0.5)
+            base = rss_kib(server.process.pid), rss_kib(os.getpid())
+
+            async def listen() -> None:
+                call = subscribe(b"")
+                calls.append(call)
+                async for message in call:
+                    inbox.put_nowait(message)
+
+            tasks = []
+            for size in sizes:
+                tasks += [asyncio.create_task(listen()) for _ in range(size - len(tasks))]
+                while int(await broadcast(b"")) < size:  # every stream registered (and drained below)
+                    await asyncio.sleep(0.1)
+                await asyncio.sleep(0.5)
+                while not inbox.empty():
+                    inbox.get_nowait()
+                await asyncio.sleep(1.5)
+                now = rss_kib(server.process.pid), rss_kib(os.getpid())
+                started = time.monotonic()
+                await broadcast(b"x" * 64)
+                for _ in range(size):
+                    await inbox.get()
+                rows.append({
+                    "streams": size,
+                    "server_kib_per_stream": round((now[0] - base[0]) / size, 2),
+                    "client_kib_per_stream": round((now[1] - base[1]) / size, 2),
+                    "both_kib_per_stream": round((sum(now) - sum(base)) / size, 2),
+                    "fanout_seconds": round(time.monotonic() - started, 3),
+                })
+            for call in calls:
+                call.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        server.stop()
+    return rows
+
+
+# --- P4 selection --------------------------------------------------------------------------------
+
+async def selection(sellers: int, orders: int, work: Path) -> dict:
+    from bench.selection import run
+
+    result = await run(f"sqlite+aiosqlite:///{work}/sellers.db", sellers, orders, radius_km=200, candidates=20)
+    return {"sellers": sellers, "orders": orders, **{k: round(v, 2) for k, v in result.items()}, "goal": "p99 < 20 ms"}

@@ -1,0 +1,54 @@
+"""The benchmark's table: Markdown (printed, and written beside the JSON)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _ratio(ours: float, bare: float) -> str:
+    return f"{ours / bare:.2f}×" if bare > 0 else "n/a"
+
+
+def markdown(results: dict) -> str:
+    p1, p2, p3, p4 = results["P1"], results["P2"], results["P3"], results["P4"]
+    machine = results["machine"]
+    lines = [
+        f"Benchmark ({results['mode']} mode, {results['started_at']}; {machine['cpus']} CPUs, Python {machine['python']}, "
+        f"{machine['database']}; {results.get('seconds', '?')} s)",
+        "",
+        "| | Figure | dCent | Baseline (same run) | Ratio | Goal |",
+        "|---|---|---|---|---|---|",
+        f"| P1 | proposals/s through the whole pipeline (POST → stored, logged, outbox → streamed → held by the Requestor) "
+        f"| {p1['pipeline_per_second']:,} | bare validating endpoint {p1['bare_per_second']:,}/s "
+        f"| {p1['ratio']:.2f} | ≥ 0.5 |",
+        f"| P1 | load generator (wrk -t1 -c32): its CPU while driving the bare POST; a trivial GET on the bare app "
+        f"| | {p1['wrk_cpu_share']['bare']:.0%} of one core; GET {p1['loadgen_ceiling_per_second']:,}/s "
+        f"| | well under one core |",
+        f"| P2 | seller's answer → SSE client has it, at {p2['offered_per_second']:g} proposals/s "
+        f"| p50 {p2['answer_to_sse_ms']['p50_ms']} / p90 {p2['answer_to_sse_ms']['p90_ms']} / "
+        f"p99 {p2['answer_to_sse_ms']['p99_ms']} / max {p2['answer_to_sse_ms']['max_ms']} ms "
+        f"({p2['missing']} missing) | | | p99 < 15 ms |",
+    ]
+    for ours, bare in zip(p3["ours"], p3["bare"]):
+        n = f"{ours['streams']:,}"
+        lines.append(
+            f"| P3 | memory per idle stream, {n} streams (Processor + Requestor; bare server + client) "
+            f"| {ours['both_kib_per_stream']} KiB ({ours['processor_kib_per_stream']} + {ours['requestor_kib_per_stream']}) "
+            f"| {bare['both_kib_per_stream']} KiB ({bare['server_kib_per_stream']} + {bare['client_kib_per_stream']}) "
+            f"| {_ratio(ours['both_kib_per_stream'], bare['both_kib_per_stream'])} | ≤ 1.25× |")
+        lines.append(
+            f"| P3 | one event to every order, {n} streams (ours: a proposal per order, POST to held; "
+            f"bare: one broadcast) | {ours['fanout_seconds']} s ({ours['of_which_after_last_answer']} s after the last answer) "
+            f"| {bare['fanout_seconds']} s | {_ratio(ours['fanout_seconds'], bare['fanout_seconds'])} | ≤ 1.5× |")
+    lines.append(
+        f"| P4 | seller selection among {p4['sellers']:,} sellers, Google excluded ({p4['orders']} orders) "
+        f"| p50 {p4['p50_ms']} / p99 {p4['p99_ms']} / max {p4['max_ms']} ms | | | p99 < 20 ms |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(results: dict, out: Path) -> str:
+    out.mkdir(parents=True, exist_ok=True)
+    text = markdown(results)
+    (out / f"bench-{results['mode']}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / f"bench-{results['mode']}.md").write_text(text)
+    return text

@@ -1,0 +1,33 @@
+"""The benchmark's quick mode runs end to end and reports every figure (no thresholds: timing
+claims come from `make bench`, never from a test)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_benchmark_reports_every_figure(tmp_path):
+    if shutil.which("wrk") is None:
+        message = "wrk is not installed (scripts/ensure_debian_tool.sh wrk)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads((tmp_path / "bench-quick.json").read_text())
+    p1, p2, p3, p4 = (results[k] for k in ("P1", "P2", "P3", "P4"))
+    assert p1["pipeline_per_second"] > 0 and p1["bare_per_second"] > 0 and p1["ratio"] > 0
+    assert p2["answer_to_sse_ms"]["count"] > 0 and p2["missing"] == 0
+    assert [r["streams"] for r in p3["ours"]] == [r["streams"] for r in p3["bare"]] == [200]
+    assert all(r["fanout_seconds"] > 0 for r in p3["ours"] + p3["bare"])
+    assert p4["p99_ms"] > 0
+    table = (tmp_path / "bench-quick.md").read_text()
+    assert all(f"| {figure} |" in table for figure in ("P1", "P2", "P3", "P4"))
+    assert table in done.stdout
