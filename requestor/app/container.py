@@ -81,6 +81,7 @@ class Requestor:
     async def stop(self) -> None:
         self.updater.wakeups.close()  # live readers (SSE) end; browsers reconnect with Last-Event-ID
         await self.streams.close()
+        await self.updater.close()
         await self.queue.close()
         await self.messaging.stop()
         await self.channel.close()

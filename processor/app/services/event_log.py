@@ -1,8 +1,8 @@
 """The per-order event log: the spine. Appends ride the caller's transaction; readers tail it.
 
-Live tailing is shared.utils.tail: a commit wakes this process's readers of that order, and
-every reader also re-reads every STREAM_POLL_SECONDS, so events another replica wrote arrive
-too. The database is the only source of what a stream sends.
+Live tailing is shared.utils.tail: a commit hands its events to this process's readers of that
+order, and every reader also re-reads every STREAM_POLL_SECONDS, so events another replica wrote
+arrive too; on any gap a reader reads the database, the source of truth.
 """
 from __future__ import annotations
 
@@ -38,9 +38,9 @@ class EventLog:
         session.add(OrderEventRow.from_event(event))
         return event
 
-    def committed(self, order_req_id: str) -> None:
-        """Wake this process's readers of the order; call after the commit."""
-        self.wakeups.notify(order_req_id)
+    def committed(self, order_req_id: str, events: list[OrderEvent]) -> None:
+        """Hand the order's just-committed events to this process's readers; call after the commit."""
+        self.wakeups.notify(order_req_id, events)
 
     async def read_after(self, order_req_id: str, after_seq: int, limit: int | None = None) -> list[OrderEvent]:
         async with self._sessions() as session:

@@ -75,7 +75,7 @@ class OrderStore:
                 change = OrderChange(order_req_id, session, order, self.log, self.messaging)
                 yield change
             if change.events:
-                self.log.committed(order_req_id)
+                self.log.committed(order_req_id, change.events)
                 self.messaging.written()
 
     async def get(self, order_req_id: str) -> Order:

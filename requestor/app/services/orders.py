@@ -210,14 +210,14 @@ class BuyerOrders:
 
     async def _caught_up(self, order_req_id: str, seq: int) -> None:
         """Read-your-writes: wait (bounded) until the stream has applied the action's event."""
-        with self._updater.wakeups.subscribe(order_req_id) as wake:
+        with self._updater.wakeups.subscribe(order_req_id) as subscription:
             try:
                 async with asyncio.timeout(self._action_wait):
                     while True:
-                        wake.clear()  # before reading, so an event applied meanwhile is not missed
+                        subscription.wake.clear()  # before reading, so an event applied meanwhile is not missed
                         if (await self.require(order_req_id)).last_seq >= seq:
                             return
-                        await wake.wait()
+                        await subscription.wake.wait()
             except TimeoutError:
                 pass  # answer with what the stream has delivered so far
 

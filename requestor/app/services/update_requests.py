@@ -3,12 +3,12 @@
 The buyer's Kafka messages (BUYER_ACKNOWLEDGEMENTS, BUYER_NOTIFY, REQ_failures) are staged in
 the same transaction, so each goes out once per event, however often the stream replays it.
 
-An event is applied in one transaction with the order's `last_seq`; one at or below it is a
+An event is applied in the same transaction as the order's `last_seq` (events arriving together on
+several streams share one transaction); one at or below it is a
 duplicate (a resumed stream replays nothing new, but at-least-once delivery is assumed), one
 beyond `last_seq + 1` means a gap, and the stream is reopened from `last_seq`.
 """
 from __future__ import annotations
-
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +27,7 @@ from shared.models.events import (
     SellersSelectedPayload,
 )
 from shared.models.states import TERMINAL_ORDER_STATES, OrderState, ProposalState
+from shared.utils.group_commit import GroupCommit
 from shared.utils.tail import Wakeups
 
 
@@ -44,11 +45,13 @@ def _apply_status(order: Order, payload: OrderStatusPayload) -> None:
         order.expires_at = payload.expires_at
 
 
-async def _apply_proposal(session: AsyncSession, event: OrderEvent, payload: ProposalPayload) -> None:
-    proposal = await session.get(Proposal, payload.proposal_id)
+def _apply_proposal(session: AsyncSession, proposals: dict[str, Proposal], event: OrderEvent,
+                    payload: ProposalPayload) -> None:
+    proposal = proposals.get(payload.proposal_id)
     if proposal is None:
         proposal = Proposal(proposal_id=payload.proposal_id, order_req_id=event.order_req_id, first_seq=event.seq)
         session.add(proposal)
+        proposals[payload.proposal_id] = proposal
     proposal.seller_id = payload.seller_id
     proposal.state = payload.state.value
     proposal.data = payload.data
@@ -58,8 +61,8 @@ async def _apply_proposal(session: AsyncSession, event: OrderEvent, payload: Pro
         proposal.locked_until = None
 
 
-async def _apply_lock(session: AsyncSession, event: OrderEvent, payload: EditLockPayload) -> None:
-    proposal = await session.get(Proposal, payload.proposal_id)
+def _apply_lock(proposals: dict[str, Proposal], event: OrderEvent, payload: EditLockPayload) -> None:
+    proposal = proposals.get(payload.proposal_id)
     if proposal is None:
         return
     proposal.state = (ProposalState.LOCKED if payload.locked else ProposalState.SUBMITTED).value
@@ -81,6 +84,7 @@ class RequestUpdater:
         self._sessions = sessions
         self._messaging = messaging
         self.wakeups = Wakeups()  # woken per order after each applied event (SSE, waiting actions)
+        self._group = GroupCommit(self.apply_batch)
 
     async def resume_point(self, order_req_id: str) -> int | None:
         """The seq to resume the order's stream after, or None when there is nothing to follow."""
@@ -100,32 +104,56 @@ class RequestUpdater:
         return [r.to_event() for r in rows]
 
     async def apply(self, event: OrderEvent) -> bool:
-        """Apply one event; False when it was a duplicate."""
+        """Apply one event; False when it was a duplicate. Events that arrive together on
+        different streams are applied together, in one transaction (group commit)."""
+        return await self._group.submit(event)
+
+    async def close(self) -> None:
+        await self._group.close()
+
+    async def apply_batch(self, events: list[OrderEvent]) -> list[bool | Exception]:
+        """Apply events (at most one per order: each stream waits for its last one) in one
+        transaction. Per event: True applied, False duplicate, or the refusal (gap, unknown order)."""
+        outcomes: list[bool | Exception] = []
         async with write_session(self._sessions) as session:
-            order = await session.get(Order, event.order_req_id, with_for_update=True)
-            if order is None:
-                raise LookupError(f"event for unknown order {event.order_req_id}")
-            if event.seq <= order.last_seq:
-                return False
-            if event.seq != order.last_seq + 1:
-                raise SequenceGap(f"{event.order_req_id}: expected seq {order.last_seq + 1}, got {event.seq}")
-            payload = event.payload
-            if isinstance(payload, OrderStatusPayload):
-                _apply_status(order, payload)
-            elif isinstance(payload, SellersSelectedPayload):
-                order.sellers = [s.model_dump(mode="json", by_alias=True) for s in payload.sellers]
-                order.ranking_source = payload.ranking_source
-                order.state = OrderState.OPEN.value
-            elif isinstance(payload, ProposalPayload):
-                await _apply_proposal(session, event, payload)
-            elif isinstance(payload, EditLockPayload):
-                await _apply_lock(session, event, payload)
-            elif isinstance(payload, FollowUpPayload):
-                _apply_follow_up(session, event, payload)
-            session.add(OrderEventRow.from_event(event))
-            self._messaging.stage(session, requestor_messages(event))
-            order.last_seq = event.seq
-            order.updated_at = utcnow()
+            order_ids = {e.order_req_id for e in events}
+            orders = {o.order_req_id: o for o in (await session.scalars(
+                select(Order).where(Order.order_req_id.in_(order_ids)).with_for_update()))}
+            proposal_ids = {e.payload.proposal_id for e in events if isinstance(e.payload, (ProposalPayload, EditLockPayload))}
+            proposals = {p.proposal_id: p for p in (await session.scalars(
+                select(Proposal).where(Proposal.proposal_id.in_(proposal_ids))))} if proposal_ids else {}
+            now = utcnow()
+            for event in events:
+                order = orders.get(event.order_req_id)
+                if order is None:
+                    outcomes.append(LookupError(f"event for unknown order {event.order_req_id}"))
+                elif event.seq <= order.last_seq:
+                    outcomes.append(False)
+                elif event.seq != order.last_seq + 1:
+                    outcomes.append(SequenceGap(f"{event.order_req_id}: expected seq {order.last_seq + 1}, got {event.seq}"))
+                else:
+                    self._apply(session, order, proposals, event)
+                    order.last_seq, order.updated_at = event.seq, now
+                    outcomes.append(True)
         self._messaging.written()
-        self.wakeups.notify(event.order_req_id)
-        return True
+        for event, outcome in zip(events, outcomes):
+            if outcome is True:
+                self.wakeups.notify(event.order_req_id, [event])
+        return outcomes
+
+    def _apply(self, session: AsyncSession, order: Order, proposals: dict[str, Proposal], event: OrderEvent) -> None:
+        payload = event.payload
+        if isinstance(payload, OrderStatusPayload):
+            _apply_status(order, payload)
+        elif isinstance(payload, SellersSelectedPayload):
+            order.sellers = [s.model_dump(mode="json", by_alias=True) for s in payload.sellers]
+            order.ranking_source = payload.ranking_source
+            order.state = OrderState.OPEN.value
+        elif isinstance(payload, ProposalPayload):
+            _apply_proposal(session, proposals, event, payload)
+        elif isinstance(payload, EditLockPayload):
+            _apply_lock(proposals, event, payload)
+        elif isinstance(payload, FollowUpPayload):
+            _apply_follow_up(session, event, payload)
+        session.add(OrderEventRow.from_event(event))
+        self._messaging.stage(session, requestor_messages(event))

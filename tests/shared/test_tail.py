@@ -1,0 +1,72 @@
+"""Replay-then-tail: committed events handed over on wake-up are sent without a database read;
+a gap, an overflow or a bare wake-up falls back to the database."""
+import asyncio
+from datetime import datetime, timezone
+
+from shared.models.events import OrderEvent, OrderStatusPayload
+from shared.models.states import EventType, OrderState
+from shared.utils.tail import Subscription, Wakeups, tail
+
+WHEN = datetime(2026, 11, 27, tzinfo=timezone.utc)
+
+
+def event(seq: int) -> OrderEvent:
+    return OrderEvent(order_req_id="ORD-1", seq=seq, event_id=f"e-{seq}", event_type=EventType.ORDER_PAUSED,
+                      occurred_at=WHEN, payload=OrderStatusPayload(state=OrderState.PAUSED))
+
+
+class Log:
+    def __init__(self, stored: int) -> None:
+        self.stored = [event(s) for s in range(1, stored + 1)]
+        self.reads = 0
+
+    async def read_after(self, _order: str, after: int) -> list[OrderEvent]:
+        self.reads += 1
+        return [e for e in self.stored if e.seq > after]
+
+    def commit(self, wakeups: Wakeups, *seqs: int, hand_over: bool = True) -> None:
+        new = [event(s) for s in seqs]
+        self.stored += new
+        wakeups.notify("ORD-1", new if hand_over else ())
+
+
+async def collect(reader, count: int) -> list[int]:
+    return [(await anext(reader)).seq for _ in range(count)]
+
+
+async def test_handed_over_events_need_no_database_read():
+    wakeups, log = Wakeups(), Log(stored=2)
+    reader = tail(wakeups, "ORD-1", 0, log.read_after, poll_seconds=30)
+    assert await collect(reader, 2) == [1, 2]
+    reads_after_replay = log.reads
+    pending = asyncio.ensure_future(collect(reader, 3))
+    await asyncio.sleep(0.01)
+    log.commit(wakeups, 3)
+    log.commit(wakeups, 4, 5)
+    assert await pending == [3, 4, 5]
+    assert log.reads == reads_after_replay + 1  # the one read after replay found nothing new; no more
+    await reader.aclose()
+
+
+async def test_a_gap_or_a_bare_wake_up_reads_the_database():
+    wakeups, log = Wakeups(), Log(stored=1)
+    reader = tail(wakeups, "ORD-1", 0, log.read_after, poll_seconds=30)
+    assert await collect(reader, 1) == [1]
+    pending = asyncio.ensure_future(collect(reader, 2))
+    await asyncio.sleep(0.01)
+    log.stored.append(event(2))      # committed elsewhere (another replica): never handed over
+    log.commit(wakeups, 3)           # handed over, but 2 is missing: read the database
+    assert await pending == [2, 3]
+    pending = asyncio.ensure_future(collect(reader, 1))
+    await asyncio.sleep(0.01)
+    log.commit(wakeups, 4, hand_over=False)
+    assert await pending == [4]
+    await reader.aclose()
+
+
+def test_a_reader_far_behind_is_sent_to_the_database():
+    subscription = Subscription()
+    subscription.deliver([event(s) for s in range(1, Subscription.MAX_HANDED_OVER + 2)])
+    assert subscription.take(0) is None
+    subscription.deliver([event(1), event(2)])
+    assert [e.seq for e in subscription.take(0)] == [1, 2]
