@@ -26,6 +26,7 @@ P1_ORDERS = 50
 P2_ORDERS = 10
 INITIATE_CONCURRENCY = 16
 POST_CONCURRENCY = 64
+RETRIED_503 = [0]  # initiations answered 503 and retried (reported with P3)
 
 
 def require_wrk() -> None:
@@ -75,8 +76,13 @@ async def open_orders(client: httpx.AsyncClient, stack: Stack, prefix: str, coun
 
     async def initiate(order_id: str) -> None:
         async with slots:
-            response = await client.post(f"{stack.requestor_url}/api/v1/initiate", json={
-                "OrderReqId": order_id, "SessionID": "BENCH", "Notification type": "GChat", "ExpiryMinutes": 600})
+            for _attempt in range(5):  # as a client should: a 503 says when to come back
+                response = await client.post(f"{stack.requestor_url}/api/v1/initiate", json={
+                    "OrderReqId": order_id, "SessionID": "BENCH", "Notification type": "GChat", "ExpiryMinutes": 600})
+                if response.status_code != 503:
+                    break
+                RETRIED_503[0] += 1
+                await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
             response.raise_for_status()
 
     await asyncio.gather(*(initiate(o) for o in ids))
@@ -175,8 +181,9 @@ async def latency(stack: Stack, rate: int, seconds: int) -> dict:
         for n in range(total):  # an open-loop schedule: the offered rate does not wait for answers
             await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
             posts.append(asyncio.create_task(post(n)))
-        await asyncio.gather(*posts)
         offered = total / (time.monotonic() - started)
+        await asyncio.gather(*posts)
+        answered_rate = total / (time.monotonic() - started)
         deadline = time.monotonic() + 30
         while len(received) < total and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -185,14 +192,16 @@ async def latency(stack: Stack, rate: int, seconds: int) -> dict:
         await asyncio.gather(*readers, return_exceptions=True)
     # An SSE event can beat the seller's answer to the client; that counts as 0.
     delays = [max(0.0, received[p] - answered[p]) * 1000 for p in answered if p in received]
-    return {"offered_per_second": round(offered, 1), "missing": total - len(delays),
+    return {"offered_per_second": round(offered, 1), "answered_per_second": round(answered_rate, 1),
+            "missing": total - len(delays),
             "answer_to_sse_ms": percentiles(delays), "goal": "p99 < 15 ms"}
 
 
 # --- P3 streams ----------------------------------------------------------------------------------
 
 async def streams(stack: Stack, work: Path, sizes: tuple[int, ...]) -> dict:
-    return {"ours": await _our_streams(stack, sizes), "bare": await _bare_streams(work, sizes),
+    ours = await _our_streams(stack, sizes)
+    return {"ours": ours, "bare": await _bare_streams(work, sizes), "initiations_retried_after_503": RETRIED_503[0],
             "goal": "10,000 streams; memory <= 1.25x bare; fan-out <= 1.5x bare"}
 
 
@@ -207,7 +216,9 @@ async def _our_streams(stack: Stack, sizes: tuple[int, ...]) -> list[dict]:
         await asyncio.sleep(1.0)
         base = rss_kib(processor_pid), rss_kib(requestor_pid)
         for size in sizes:
+            opening = time.monotonic()
             orders = await open_orders(client, stack, "P3", size - opened, first=opened)
+            initiated_per_second = (size - opened) / (time.monotonic() - opening)
             opened = size
             await asyncio.sleep(2.0)  # idle: initial events delivered, nothing moving
             now = rss_kib(processor_pid), rss_kib(requestor_pid)
@@ -228,6 +239,7 @@ async def _our_streams(stack: Stack, sizes: tuple[int, ...]) -> list[dict]:
             del orders
             rows.append({
                 "streams": size,
+                "initiated_per_second": round(initiated_per_second, 1),
                 "processor_kib_per_stream": round((now[0] - base[0]) / size, 2),
                 "requestor_kib_per_stream": round((now[1] - base[1]) / size, 2),
                 "both_kib_per_stream": round((sum(now) - sum(base)) / size, 2),

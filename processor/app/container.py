@@ -115,6 +115,7 @@ class Processor:
             log.info("seller directory: %d sellers from %s", count, self.settings.sellers_file)
         self.queue.start()
         self.messaging.start()
+        self.events.start()
         self._sweeper_task = asyncio.create_task(self.sweeper.run(), name="expiry-sweeper")
         await self.grpc.start()
         log.info("gRPC listening on %s:%d (%s)", self.settings.bind_host, self.grpc.port,

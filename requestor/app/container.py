@@ -52,7 +52,7 @@ class Requestor:
         metadata = bearer_metadata(settings.processor_auth_token.get_secret_value() if settings.processor_auth_token else None)
         queue = PriorityTaskQueue(settings.max_concurrent_tasks)
         messaging = Messaging(settings, sessions, OutboxRow, source="requestor")
-        updater = RequestUpdater(sessions, messaging)
+        updater = RequestUpdater(sessions, messaging, poll_seconds=settings.sse_poll_seconds)
         streams = OrderStreamManager(
             channel, updater,
             retry_initial=settings.stream_retry_initial_seconds, retry_max=settings.stream_retry_max_seconds,
@@ -75,6 +75,7 @@ class Requestor:
         await upgrade_to_head(self.engine, MIGRATIONS)
         self.queue.start()
         self.messaging.start()
+        self.updater.wakeups.start()
         resumed = await self.orders.resume_streams()
         log.info("following %d open orders on %s", resumed, self.settings.processor_grpc_target)
 

@@ -7,6 +7,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 # Identifiers end up in URLs, log lines, Kafka keys and Chat messages: keep them plain.
+# Offsets and sequence numbers stay within a 64-bit SQL integer (larger ones cannot be bound).
+MAX_SQL_INT = 2**63 - 1
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
 
 

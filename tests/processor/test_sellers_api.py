@@ -96,3 +96,9 @@ async def test_a_notice_that_gives_up_is_written_to_the_order_log(start_processo
                 await asyncio.sleep(0.05)
         assert failed[0].payload.model_dump() == {"seller_id": "SELLER-901", "kind": "invitation", "reason": "HTTP 503"}
         assert len(fake_google.chat_requests()) == 2
+
+
+async def test_an_offset_beyond_a_sql_integer_is_422_not_500(processor):
+    # Found by schemathesis: SQLite cannot bind it, which was a 500.
+    response = await processor.http.get("/api/v1/sellers?offset=17220343913957303357800448", headers=ADMIN)
+    assert response.status_code == 422 and "offset" in response.text

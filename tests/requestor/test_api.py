@@ -152,3 +152,12 @@ async def test_order_nobody_can_serve_is_failed_with_the_reason(requestor):
     body = response.json()
     assert (body["State"], body["Reason"]) == ("Failed", "no active seller in industry 'aerospace'")
     assert [e["EventType"] for e in body["Timeline"]] == ["RequestSubmissions", "OrderFailed"]
+
+
+async def test_offsets_and_seqs_beyond_a_sql_integer_are_422(requestor):
+    huge = "17220343913957303357800448"
+    assert (await requestor.http.get(f"/api/v1/orders?offset={huge}")).status_code == 422
+    assert (await requestor.http.get(f"/api/v1/orders/ORD-001/events?after_seq={huge}")).status_code == 422
+    assert (await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)).status_code == 202
+    response = await requestor.http.get("/api/v1/orders/ORD-001/events", headers={"Last-Event-ID": huge})
+    assert response.status_code == 422 and response.json()["detail"]["field"] == "Last-Event-ID"

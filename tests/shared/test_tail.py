@@ -36,7 +36,7 @@ async def collect(reader, count: int) -> list[int]:
 
 async def test_handed_over_events_need_no_database_read():
     wakeups, log = Wakeups(), Log(stored=2)
-    reader = tail(wakeups, "ORD-1", 0, log.read_after, poll_seconds=30)
+    reader = tail(wakeups, "ORD-1", 0, log.read_after)
     assert await collect(reader, 2) == [1, 2]
     reads_after_replay = log.reads
     pending = asyncio.ensure_future(collect(reader, 3))
@@ -50,7 +50,7 @@ async def test_handed_over_events_need_no_database_read():
 
 async def test_a_gap_or_a_bare_wake_up_reads_the_database():
     wakeups, log = Wakeups(), Log(stored=1)
-    reader = tail(wakeups, "ORD-1", 0, log.read_after, poll_seconds=30)
+    reader = tail(wakeups, "ORD-1", 0, log.read_after)
     assert await collect(reader, 1) == [1]
     pending = asyncio.ensure_future(collect(reader, 2))
     await asyncio.sleep(0.01)
@@ -70,3 +70,27 @@ def test_a_reader_far_behind_is_sent_to_the_database():
     assert subscription.take(0) is None
     subscription.deliver([event(1), event(2)])
     assert [e.seq for e in subscription.take(0)] == [1, 2]
+
+
+async def test_one_poller_wakes_only_the_readers_behind_with_one_query_per_chunk():
+    log = Log(stored=1)
+    queries: list[list[str]] = []
+
+    async def latest_seqs(order_ids: list[str]) -> dict[str, int]:
+        queries.append(order_ids)
+        return {"ORD-1": log.stored[-1].seq}
+
+    wakeups = Wakeups(latest_seqs, poll_seconds=0.01)
+    wakeups.start()
+    readers = [tail(wakeups, "ORD-1", 0, log.read_after) for _ in range(3)]
+    assert [await collect(r, 1) for r in readers] == [[1]] * 3
+    pending = asyncio.ensure_future(asyncio.gather(*(collect(r, 1) for r in readers)))
+    await asyncio.sleep(0.05)
+    reads_before = log.reads
+    log.stored.append(event(2))  # written by another replica: no local wake-up
+    assert await asyncio.wait_for(pending, 2) == [[2]] * 3
+    assert log.reads - reads_before == 3  # one read per reader, only once it was behind
+    assert all(q == ["ORD-1"] for q in queries)  # one query for all three readers
+    wakeups.close()
+    for reader in readers:
+        await reader.aclose()

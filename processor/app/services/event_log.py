@@ -1,8 +1,8 @@
 """The per-order event log: the spine. Appends ride the caller's transaction; readers tail it.
 
 Live tailing is shared.utils.tail: a commit hands its events to this process's readers of that
-order, and every reader also re-reads every STREAM_POLL_SECONDS, so events another replica wrote
-arrive too; on any gap a reader reads the database, the source of truth.
+order, and one poller per process looks at every followed order's last seq each
+STREAM_POLL_SECONDS, so events another replica wrote arrive too; on any gap a reader reads the database, the source of truth.
 """
 from __future__ import annotations
 
@@ -23,9 +23,16 @@ from shared.utils.tail import Wakeups, tail
 class EventLog:
     def __init__(self, sessions: async_sessionmaker, *, poll_seconds: float, page_size: int = 500) -> None:
         self._sessions = sessions
-        self._poll_seconds = poll_seconds
         self._page_size = page_size
-        self.wakeups = Wakeups()
+        self.wakeups = Wakeups(self.latest_seqs, poll_seconds=poll_seconds)
+
+    def start(self) -> None:
+        self.wakeups.start()
+
+    async def latest_seqs(self, order_req_ids: list[str]) -> dict[str, int]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(Order.order_req_id, Order.last_seq).where(Order.order_req_id.in_(order_req_ids)))
+        return {order_req_id: seq for order_req_id, seq in rows}
 
     @staticmethod
     def append(session: AsyncSession, order: Order, event_type: EventType, payload: BaseModel) -> OrderEvent:
@@ -54,7 +61,7 @@ class EventLog:
 
     def follow(self, order_req_id: str, after_seq: int) -> AsyncIterator[OrderEvent]:
         """Replay events after `after_seq`, then tail live ones; stop after the terminal event."""
-        return tail(self.wakeups, order_req_id, after_seq, self.read_after, poll_seconds=self._poll_seconds)
+        return tail(self.wakeups, order_req_id, after_seq, self.read_after)
 
     def close(self) -> None:
         self.wakeups.close()

@@ -4,6 +4,8 @@ In this process an `asyncio.Lock` per order queues its transitions; across repli
 row is read `FOR UPDATE` (PostgreSQL) and carries a version column, so a transition decided on
 a stale row cannot commit. Events appended inside — and the Kafka messages they route to, in
 the outbox — are committed with the change; then readers and the outbox relay are woken.
+Changes to different orders that arrive together share one transaction, each in a savepoint
+(shared.db.shared_transaction): one commit for many proposals under load.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from processor.app.db.tables import Order
 from processor.app.services.event_log import EventLog
-from shared.db.engine import write_session
+from shared.db.shared_transaction import SharedTransaction
 from shared.messaging.service import Messaging
 from shared.messaging.topics import processor_messages
 from shared.errors import NotFound
@@ -58,6 +60,8 @@ class OrderStore:
         self.log = log
         self.messaging = messaging
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Changes to different orders that arrive together share one commit (group commit).
+        self._transactions = SharedTransaction(sessions)
 
     def _lock(self, order_req_id: str) -> asyncio.Lock:
         lock = self._locks.get(order_req_id)
@@ -70,7 +74,7 @@ class OrderStore:
     async def change(self, order_req_id: str) -> AsyncIterator[OrderChange]:
         lock = self._lock(order_req_id)
         async with lock:
-            async with write_session(self.sessions) as session:
+            async with self._transactions.unit() as session:  # returns once the change is committed
                 order = await session.get(Order, order_req_id, with_for_update=True, populate_existing=True)
                 change = OrderChange(order_req_id, session, order, self.log, self.messaging)
                 yield change

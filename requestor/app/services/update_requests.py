@@ -80,10 +80,12 @@ def _apply_follow_up(session: AsyncSession, event: OrderEvent, payload: FollowUp
 
 
 class RequestUpdater:
-    def __init__(self, sessions: async_sessionmaker, messaging: Messaging) -> None:
+    def __init__(self, sessions: async_sessionmaker, messaging: Messaging, *, poll_seconds: float = 5.0) -> None:
         self._sessions = sessions
         self._messaging = messaging
-        self.wakeups = Wakeups()  # woken per order after each applied event (SSE, waiting actions)
+        # Woken per order after each applied event (SSE, waiting actions); the poller catches
+        # events another Requestor replica applied.
+        self.wakeups = Wakeups(self.latest_seqs, poll_seconds=poll_seconds)
         self._group = GroupCommit(self.apply_batch)
 
     async def resume_point(self, order_req_id: str) -> int | None:
@@ -93,6 +95,11 @@ class RequestUpdater:
         if order is None or OrderState(order.state) in TERMINAL_ORDER_STATES:
             return None
         return order.last_seq
+
+    async def latest_seqs(self, order_req_ids: list[str]) -> dict[str, int]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(Order.order_req_id, Order.last_seq).where(Order.order_req_id.in_(order_req_ids)))
+        return {order_req_id: seq for order_req_id, seq in rows}
 
     async def read_after(self, order_req_id: str, after_seq: int, limit: int = 500) -> list[OrderEvent]:
         """The stored events of an order after `after_seq`, in order (what SSE readers replay)."""

@@ -12,7 +12,7 @@ from processor.app.api.deps import ProcessorDep
 from processor.app.services.seller_directory import RECORDS, SellerRecord, parse_csv
 from shared.auth import Role
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.models.common import Identifier, utcnow
+from shared.models.common import MAX_SQL_INT, Identifier, utcnow
 from shared.utils.http_errors import error_responses
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -45,7 +45,7 @@ async def list_sellers(
     industry: str | None = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_SQL_INT)] = 0,
 ) -> SellerPage:
     sellers, total = await processor.directory.list(industry=industry, active=active, limit=limit, offset=offset)
     return SellerPage(sellers=sellers, total=total)

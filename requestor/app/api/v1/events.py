@@ -12,7 +12,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from requestor.app.api.deps import RequestorDep, StreamBuyerDep
 from shared.errors import InvalidInput
-from shared.models.common import Identifier
+from shared.models.common import MAX_SQL_INT, Identifier
 from shared.utils.http_errors import error_responses
 from shared.utils.tail import tail
 
@@ -30,17 +30,16 @@ async def order_events(
     requestor: RequestorDep,
     buyer: StreamBuyerDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    after_seq: Annotated[int, Query(ge=0, description="Start after this seq (when no Last-Event-ID)")] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_SQL_INT, description="Start after this seq (when no Last-Event-ID)")] = 0,
 ) -> EventSourceResponse:
     await requestor.orders.require(order_req_id, buyer)
     if last_event_id is not None:
-        if not last_event_id.isdigit():
+        if not (last_event_id.isdigit() and int(last_event_id) <= MAX_SQL_INT):
             raise InvalidInput("Last-Event-ID must be the seq of the last event received", field="Last-Event-ID")
         after_seq = int(last_event_id)
 
     async def events():
-        async for event in tail(requestor.updater.wakeups, order_req_id, after_seq, requestor.updater.read_after,
-                                poll_seconds=requestor.settings.sse_poll_seconds):
+        async for event in tail(requestor.updater.wakeups, order_req_id, after_seq, requestor.updater.read_after):
             yield ServerSentEvent(id=str(event.seq), event=event.event_type.value, data=event.model_dump_json())
 
     return EventSourceResponse(events(), ping=requestor.settings.sse_ping_seconds)

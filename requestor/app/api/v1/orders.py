@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, status
 
 from requestor.app.api.deps import BuyerDep, OrdersDep
-from shared.models.common import Identifier
+from shared.models.common import MAX_SQL_INT, Identifier
 from shared.models.orders import InitiateRequest
 from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest, FollowUpReceipt
 from shared.models.states import OrderState
@@ -94,7 +94,7 @@ async def list_orders(
     buyer: BuyerDep,
     state: Annotated[OrderState | None, Query(description="Only orders in this state")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_SQL_INT)] = 0,
 ) -> OrderList:
     return await orders.list(state=state, limit=limit, offset=offset, session_id=buyer.session_filter)
 
