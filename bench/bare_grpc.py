@@ -4,7 +4,8 @@ with the same server options as the Processor. No .proto: generic handlers over 
     python bench/bare_grpc.py PORT
 
 `/bench.Bare/Subscribe` (unary → stream) parks a queue per call; `/bench.Bare/Broadcast` (unary)
-puts its payload on every queue and answers how many it reached.
+puts its payload on every queue and answers how many it reached; `/bench.Bare/Count` answers how
+many streams are open.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from shared.utils.grpc_options import SERVER_OPTIONS  # noqa: E402
 
 SUBSCRIBE = "/bench.Bare/Subscribe"
 BROADCAST = "/bench.Bare/Broadcast"
+COUNT = "/bench.Bare/Count"
 
 
 def identity(data: bytes) -> bytes:
@@ -44,6 +46,9 @@ class Bare:
             queue.put_nowait(payload)
         return str(len(self.queues)).encode()
 
+    async def count(self, _request: bytes, _context) -> bytes:
+        return str(len(self.queues)).encode()
+
 
 async def main(port: int) -> None:
     bare = Bare()
@@ -51,6 +56,7 @@ async def main(port: int) -> None:
     server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("bench.Bare", {
         "Subscribe": grpc.unary_stream_rpc_method_handler(bare.subscribe, identity, identity),
         "Broadcast": grpc.unary_unary_rpc_method_handler(bare.broadcast, identity, identity),
+        "Count": grpc.unary_unary_rpc_method_handler(bare.count, identity, identity),
     })])
     server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()

@@ -18,6 +18,7 @@ import grpc
 import httpx
 
 from bench import bare_grpc
+from shared.utils.grpc_options import CLIENT_OPTIONS
 from shared.utils.service_process import ROOT, ServiceProcess, Stack, free_port
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_load.lua"
@@ -169,11 +170,21 @@ async def latency(stack: Stack, rate: int, seconds: int) -> dict:
         await asyncio.gather(*(c.wait() for c in connected))
         await asyncio.sleep(0.3)
 
+        transport_retries = 0
+
         async def post(n: int) -> None:
+            nonlocal transport_retries
             proposal_id = f"P2-{n}"
-            response = await client.post(f"{stack.processor_url}/api/v1/proposal-submissions", json={
-                "OrderReqID": orders[n % len(orders)], "Seller": f"SELLER-{1 + n % 10:03d}",
-                "ProposalDictObj": {"ProposalID": proposal_id, "Price": 100.0 + n}})
+            body = {"OrderReqID": orders[n % len(orders)], "Seller": f"SELLER-{1 + n % 10:03d}",
+                    "ProposalDictObj": {"ProposalID": proposal_id, "Price": 100.0 + n}}
+            for attempt in range(3):  # a connection the server closed as we reused it: send again
+                try:
+                    response = await client.post(f"{stack.processor_url}/api/v1/proposal-submissions", json=body)
+                    break
+                except httpx.TransportError:
+                    transport_retries += 1
+                    if attempt == 2:
+                        raise
             answered[proposal_id] = time.monotonic()
             response.raise_for_status()
 
@@ -255,10 +266,11 @@ async def _bare_streams(work: Path, sizes: tuple[int, ...]) -> list[dict]:
                             ready_url="", log_path=work / "bare-grpc.log").start()
     rows, calls, inbox = [], [], asyncio.Queue()
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}", options=CLIENT_OPTIONS) as channel:
             await asyncio.wait_for(channel.channel_ready(), 10)
             subscribe = channel.unary_stream(bare_grpc.SUBSCRIBE)
             broadcast = channel.unary_unary(bare_grpc.BROADCAST)
+            count = channel.unary_unary(bare_grpc.COUNT)
             await asyncio.sleep(0.5)
             base = rss_kib(server.process.pid), rss_kib(os.getpid())
 
@@ -270,13 +282,13 @@ async def _bare_streams(work: Path, sizes: tuple[int, ...]) -> list[dict]:
 
             tasks = []
             for size in sizes:
-                tasks += [asyncio.create_task(listen()) for _ in range(size - len(tasks))]
-                while int(await broadcast(b"")) < size:  # every stream registered (and drained below)
-                    await asyncio.sleep(0.1)
-                await asyncio.sleep(0.5)
-                while not inbox.empty():
-                    inbox.get_nowait()
-                await asyncio.sleep(1.5)
+                # Opened 500 at a time (ours open one per initiate): thousands requested at once on
+                # one channel stall at ~4,000 here.
+                while len(tasks) < size:
+                    tasks += [asyncio.create_task(listen()) for _ in range(min(500, size - len(tasks)))]
+                    while int(await count(b"")) < len(tasks):  # every stream open on the server
+                        await asyncio.sleep(0.05)
+                await asyncio.sleep(2.0)  # idle, as ours
                 now = rss_kib(server.process.pid), rss_kib(os.getpid())
                 started = time.monotonic()
                 await broadcast(b"x" * 64)

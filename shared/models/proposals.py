@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field, field_validator
 
 from shared.models.common import ApiModel, Identifier, UtcDatetime
 from shared.models.messages import Message
 from shared.models.states import ProposalState
 
 ORDER_ID = AliasChoices("OrderReqID", "OrderReqId")
+PRICE_DECIMALS = 4
 
 
 class ProposalDictObj(ApiModel):
@@ -18,8 +19,15 @@ class ProposalDictObj(ApiModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     proposal_id: Identifier = Field(alias="ProposalID")
-    price: float | None = Field(None, alias="Price", gt=0, lt=1e12)
+    price: float | None = Field(None, alias="Price", gt=0, lt=1e12, description="at most 4 decimal places")
     delivery_date: UtcDatetime | None = Field(None, alias="DeliveryDate")
+
+    @field_validator("price")
+    @classmethod
+    def _bounded_precision(cls, price: float | None) -> float | None:
+        if price is not None and round(price, PRICE_DECIMALS) != price:
+            raise ValueError(f"Price may have at most {PRICE_DECIMALS} decimal places")
+        return price
 
     def as_stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)

@@ -67,12 +67,26 @@ def test_seed_proposal_keeps_extra_fields_as_given():
     }
 
 
-@pytest.mark.parametrize("price", [0, -5, "cheap"])
-def test_proposal_price_must_be_positive(price):
+@pytest.mark.parametrize("price", [0, -5, "cheap", 10.12345, 1e12])
+def test_proposal_price_must_be_positive_with_bounded_precision(price):
     body = {**SEED_PROPOSAL, "ProposalDictObj": {"ProposalID": "PROP-001", "Price": price}}
     with pytest.raises(ValidationError) as info:
         ProposalSubmission.model_validate(body)
     assert "ProposalDictObj.Price" in _fields(info.value)
+
+
+@pytest.mark.parametrize("date", [1730419200, "1730419200", "01/11/2025", "2025-13-01T00:00:00Z", True])
+def test_delivery_dates_are_parsed_strictly(date):
+    body = {**SEED_PROPOSAL, "ProposalDictObj": {"ProposalID": "PROP-001", "DeliveryDate": date}}
+    with pytest.raises(ValidationError) as info:
+        ProposalSubmission.model_validate(body)
+    assert "ProposalDictObj.DeliveryDate" in _fields(info.value) and "ISO 8601" in str(info.value)
+
+
+def test_delivery_dates_in_iso_8601_are_kept_in_utc():
+    for date in ("2025-11-01T00:00:00Z", "2025-11-01T01:00:00+01:00", "2025-11-01"):
+        body = {**SEED_PROPOSAL, "ProposalDictObj": {"ProposalID": "PROP-001", "DeliveryDate": date, "Price": 10.1234}}
+        assert ProposalSubmission.model_validate(body).proposal.delivery_date.isoformat() == "2025-11-01T00:00:00+00:00"
 
 
 def test_seed_followup_body():
