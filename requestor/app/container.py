@@ -75,12 +75,12 @@ class Requestor:
         await upgrade_to_head(self.engine, MIGRATIONS)
         self.queue.start()
         self.messaging.start()
-        self.updater.wakeups.start()
+        self.updater.log.start()
         resumed = await self.orders.resume_streams()
         log.info("following %d open orders on %s", resumed, self.settings.processor_grpc_target)
 
     async def stop(self) -> None:
-        self.updater.wakeups.close()  # live readers (SSE) end; browsers reconnect with Last-Event-ID
+        self.updater.log.close()  # live readers (SSE) end; browsers reconnect with Last-Event-ID
         await self.streams.close()
         await self.updater.close()
         await self.queue.close()

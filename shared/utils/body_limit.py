@@ -1,9 +1,9 @@
 """Refuse request bodies over a size cap with 413, before anything parses them."""
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.utils.http_errors import send_refusal
 
 
 class BodySizeLimit:
@@ -52,7 +52,4 @@ class BodySizeLimit:
 
     @staticmethod
     async def _refuse(send: Send, limit: int) -> None:
-        body = json.dumps({"detail": {"reason": f"request body larger than {limit} bytes", "field": "body"}}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send_refusal(send, 413, f"request body larger than {limit} bytes", field="body")

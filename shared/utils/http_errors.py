@@ -1,6 +1,7 @@
 """One JSON error shape for both FastAPI apps: {"detail": {"reason": ..., "field": ...}}."""
 from __future__ import annotations
 
+import json
 import logging
 
 from fastapi import FastAPI, Request
@@ -13,16 +14,27 @@ RETRY_AFTER_SECONDS = "2"
 log = logging.getLogger(__name__)
 
 
+def refusal_body(reason: str, field: str | None = None) -> dict:
+    """The one shape of a refusal: {"detail": {"reason": ..., "field": ...}}."""
+    return {"detail": {"reason": reason, **({"field": field} if field else {})}}
+
+
+async def send_refusal(send, status: int, reason: str, *, field: str | None = None,
+                       headers: list[tuple[bytes, bytes]] = ()) -> None:
+    """The same refusal written by a pure ASGI middleware (before FastAPI sees the request)."""
+    body = json.dumps(refusal_body(reason, field)).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
 async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-    detail = {"reason": exc.reason}
-    if exc.field:
-        detail["field"] = exc.field
     headers = None
     if isinstance(exc, Unavailable):
         headers = {"Retry-After": RETRY_AFTER_SECONDS}
     elif isinstance(exc, Unauthorized):
         headers = {"WWW-Authenticate": "Bearer"}
-    return JSONResponse({"detail": detail}, status_code=exc.http_status, headers=headers)
+    return JSONResponse(refusal_body(exc.reason, exc.field), status_code=exc.http_status, headers=headers)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -8,15 +8,16 @@ A pure ASGI middleware: it reads the body once, hands it on unchanged, and captu
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
 
 from shared.db.idempotency import Claimed, IdempotencyStore, InProgress, Mismatch, Stored
+from shared.utils.http_errors import send_refusal
 
 log = logging.getLogger(__name__)
 HEADER = b"idempotency-key"
+FIELD = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 NOT_KEPT = {401, 408, 429}
 PURGE_EVERY_SECONDS = 600.0
@@ -27,13 +28,6 @@ def _sha256(*parts: bytes) -> str:
     for part in parts:
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
-
-
-async def _send_json(send, status: int, detail: dict, extra_headers: list[tuple[bytes, bytes]] = ()) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra_headers]})
-    await send({"type": "http.response.body", "body": body})
 
 
 class IdempotencyKeys:
@@ -51,8 +45,8 @@ class IdempotencyKeys:
         if key is None or store is None:
             return await self.app(scope, receive, send)
         if not key or len(key) > MAX_KEY_LENGTH or not all(0x21 <= c <= 0x7E for c in key):
-            return await _send_json(send, 422, {"reason": f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII "
-                                                          "characters", "field": "Idempotency-Key"})
+            return await send_refusal(send, 422, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII "
+                                                 "characters", field=FIELD)
 
         body = bytearray()
         while True:
@@ -68,12 +62,11 @@ class IdempotencyKeys:
 
         claim = await store.claim(caller, fingerprint)
         if isinstance(claim, Mismatch):
-            return await _send_json(send, 409, {"reason": "this Idempotency-Key was already used with a different "
-                                                          "request", "field": "Idempotency-Key"})
+            return await send_refusal(send, 409, "this Idempotency-Key was already used with a different request",
+                                      field=FIELD)
         if isinstance(claim, InProgress):
-            return await _send_json(send, 409, {"reason": "a request with this Idempotency-Key is still being "
-                                                          "processed; retry shortly", "field": "Idempotency-Key"},
-                                    [(b"retry-after", b"1")])
+            return await send_refusal(send, 409, "a request with this Idempotency-Key is still being processed; "
+                                      "retry shortly", field=FIELD, headers=[(b"retry-after", b"1")])
         if isinstance(claim, Stored):
             return await self._replay(send, claim)
         assert isinstance(claim, Claimed)

@@ -210,7 +210,7 @@ class BuyerOrders:
 
     async def _caught_up(self, order_req_id: str, seq: int) -> None:
         """Read-your-writes: wait (bounded) until the stream has applied the action's event."""
-        with self._updater.wakeups.subscribe(order_req_id) as subscription:
+        with self._updater.log.wakeups.subscribe(order_req_id) as subscription:
             try:
                 async with asyncio.timeout(self._action_wait):
                     while True:

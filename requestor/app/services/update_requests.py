@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
 from shared.db.engine import write_session
+from shared.db.order_log import TailableOrderLog
 from shared.messaging.service import Messaging
 from shared.messaging.topics import requestor_messages
 from shared.models.common import utcnow
@@ -28,7 +29,6 @@ from shared.models.events import (
 )
 from shared.models.states import TERMINAL_ORDER_STATES, OrderState, ProposalState
 from shared.utils.group_commit import GroupCommit
-from shared.utils.tail import Wakeups
 
 
 class SequenceGap(Exception):
@@ -83,9 +83,8 @@ class RequestUpdater:
     def __init__(self, sessions: async_sessionmaker, messaging: Messaging, *, poll_seconds: float = 5.0) -> None:
         self._sessions = sessions
         self._messaging = messaging
-        # Woken per order after each applied event (SSE, waiting actions); the poller catches
-        # events another Requestor replica applied.
-        self.wakeups = Wakeups(self.latest_seqs, poll_seconds=poll_seconds)
+        # Read and tailed by SSE and by actions waiting for their event; woken after each apply.
+        self.log = TailableOrderLog(sessions, Order, OrderEventRow, poll_seconds=poll_seconds)
         self._group = GroupCommit(self.apply_batch)
 
     async def resume_point(self, order_req_id: str) -> int | None:
@@ -95,20 +94,6 @@ class RequestUpdater:
         if order is None or OrderState(order.state) in TERMINAL_ORDER_STATES:
             return None
         return order.last_seq
-
-    async def latest_seqs(self, order_req_ids: list[str]) -> dict[str, int]:
-        async with self._sessions() as session:
-            rows = await session.execute(select(Order.order_req_id, Order.last_seq).where(Order.order_req_id.in_(order_req_ids)))
-        return {order_req_id: seq for order_req_id, seq in rows}
-
-    async def read_after(self, order_req_id: str, after_seq: int, limit: int = 500) -> list[OrderEvent]:
-        """The stored events of an order after `after_seq`, in order (what SSE readers replay)."""
-        async with self._sessions() as session:
-            rows = (await session.scalars(
-                select(OrderEventRow).where(OrderEventRow.order_req_id == order_req_id, OrderEventRow.seq > after_seq)
-                .order_by(OrderEventRow.seq).limit(limit)
-            )).all()
-        return [r.to_event() for r in rows]
 
     async def apply(self, event: OrderEvent) -> bool:
         """Apply one event; False when it was a duplicate. Events that arrive together on
@@ -145,7 +130,7 @@ class RequestUpdater:
         self._messaging.written()
         for event, outcome in zip(events, outcomes):
             if outcome is True:
-                self.wakeups.notify(event.order_req_id, [event])
+                self.log.committed(event.order_req_id, [event])
         return outcomes
 
     def _apply(self, session: AsyncSession, order: Order, proposals: dict[str, Proposal], event: OrderEvent) -> None:

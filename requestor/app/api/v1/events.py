@@ -14,7 +14,6 @@ from requestor.app.api.deps import RequestorDep, StreamBuyerDep
 from shared.errors import InvalidInput
 from shared.models.common import MAX_SQL_INT, Identifier
 from shared.utils.http_errors import error_responses
-from shared.utils.tail import tail
 
 router = APIRouter(tags=["orders"])
 
@@ -39,7 +38,7 @@ async def order_events(
         after_seq = int(last_event_id)
 
     async def events():
-        async for event in tail(requestor.updater.wakeups, order_req_id, after_seq, requestor.updater.read_after):
+        async for event in requestor.updater.log.follow(order_req_id, after_seq):
             yield ServerSentEvent(id=str(event.seq), event=event.event_type.value, data=event.model_dump_json())
 
     return EventSourceResponse(events(), ping=requestor.settings.sse_ping_seconds)

@@ -1,0 +1,55 @@
+"""A service's per-order event log as its live readers see it: replay from the database, then
+tail (shared.utils.tail), with one poller for events another replica wrote.
+
+The Processor's EventLog (gRPC streams) and the Requestor's updater (SSE, waiting actions) read
+the same way from their own `orders` and `order_events` tables.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from shared.models.events import OrderEvent
+from shared.utils.tail import Wakeups, tail
+
+
+class TailableOrderLog:
+    def __init__(self, sessions: async_sessionmaker, order_table: type, event_table: type, *,
+                 poll_seconds: float, page_size: int = 500) -> None:
+        self._sessions = sessions
+        self._orders = order_table
+        self._events = event_table
+        self._page_size = page_size
+        self.wakeups = Wakeups(self.latest_seqs, poll_seconds=poll_seconds)
+
+    def start(self) -> None:
+        self.wakeups.start()
+
+    def close(self) -> None:
+        self.wakeups.close()
+
+    def committed(self, order_req_id: str, events: list[OrderEvent]) -> None:
+        """Hand the order's just-committed events to this process's readers; call after the commit."""
+        self.wakeups.notify(order_req_id, events)
+
+    async def read_after(self, order_req_id: str, after_seq: int, limit: int | None = None) -> list[OrderEvent]:
+        """The stored events of an order after `after_seq`, in order, one page at most."""
+        rows_of = self._events
+        async with self._sessions() as session:
+            rows = (await session.scalars(
+                select(rows_of).where(rows_of.order_req_id == order_req_id, rows_of.seq > after_seq)
+                .order_by(rows_of.seq).limit(limit or self._page_size)
+            )).all()
+        return [r.to_event() for r in rows]
+
+    async def latest_seqs(self, order_req_ids: list[str]) -> dict[str, int]:
+        orders = self._orders
+        async with self._sessions() as session:
+            rows = await session.execute(select(orders.order_req_id, orders.last_seq).where(orders.order_req_id.in_(order_req_ids)))
+        return {order_req_id: seq for order_req_id, seq in rows}
+
+    def follow(self, order_req_id: str, after_seq: int) -> AsyncIterator[OrderEvent]:
+        """Replay events after `after_seq`, then tail live ones; stop after the terminal event."""
+        return tail(self.wakeups, order_req_id, after_seq, self.read_after)
