@@ -63,6 +63,7 @@ async def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--processor-db", default="")
     parser.add_argument("--requestor-db", default="")
+    parser.add_argument("--only", default="P1,P2,P3,P4", help="comma-separated subset, e.g. P1,P2")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     measure.require_wrk()
@@ -82,13 +83,17 @@ async def main() -> None:
         }
         try:
             started = time.monotonic()
-            results["P1"] = await measure.ingestion(stack, bare.ready_url.removesuffix("/health"), sizes.load_seconds)
-            print("P1 done", flush=True)
-            results["P2"] = await measure.latency(stack, sizes.latency_rate, sizes.latency_seconds)
-            print("P2 done", flush=True)
-            results["P3"] = await measure.streams(stack, work, sizes.streams)
-            print("P3 done", flush=True)
-            results["P4"] = await measure.selection(sizes.sellers, sizes.selections, work)
+            chosen = {name.strip().upper() for name in args.only.split(",")}
+            steps = {
+                "P1": lambda: measure.ingestion(stack, bare.ready_url.removesuffix("/health"), sizes.load_seconds),
+                "P2": lambda: measure.latency(stack, sizes.latency_rate, sizes.latency_seconds),
+                "P3": lambda: measure.streams(stack, work, sizes.streams),
+                "P4": lambda: measure.selection(sizes.sellers, sizes.selections, work),
+            }
+            for name, step in steps.items():
+                if name in chosen:
+                    results[name] = await step()
+                    print(f"{name} done", flush=True)
             results["seconds"] = round(time.monotonic() - started, 1)
         except BaseException:
             for service in (stack.processor, stack.requestor):

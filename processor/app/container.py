@@ -129,6 +129,7 @@ class Processor:
             self._sweeper_task.cancel()
             await asyncio.gather(self._sweeper_task, return_exceptions=True)
         await self.queue.close()
+        await self.proposals.close()
         await self.messaging.stop()
         await self.chat.close()
         await self.http.aclose()

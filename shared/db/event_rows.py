@@ -23,13 +23,14 @@ class EventRowMixin:
     payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    @classmethod
-    def from_event(cls, event: OrderEvent):
-        return cls(
-            order_req_id=event.order_req_id, seq=event.seq, event_id=event.event_id,
-            event_type=event.event_type.value, payload=event.payload.model_dump(mode="json"),
-            occurred_at=event.occurred_at,
-        )
+    @staticmethod
+    def values(event: OrderEvent) -> dict[str, Any]:
+        """The row as column values: for bulk INSERTs (`insert(table)` with many rows)."""
+        return {
+            "order_req_id": event.order_req_id, "seq": event.seq, "event_id": event.event_id,
+            "event_type": event.event_type.value, "payload": event.payload.model_dump(mode="json"),
+            "occurred_at": event.occurred_at,
+        }
 
     def to_event(self) -> OrderEvent:
         return OrderEvent(

@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, Integer, String, delete, func, select, update
+from sqlalchemy import BigInteger, Integer, String, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,12 +57,13 @@ class Outbox:
         self.row_type = row_type
         self._wake = asyncio.Event()
 
-    def stage(self, session: AsyncSession, messages: list[Message]) -> None:
-        for m in messages:
-            session.add(self.row_type(
-                event_id=m.event_id, topic=m.topic.value, key=m.key.value, event_type=m.event_type,
-                order_req_id=m.order_req_id, occurred_at=m.occurred_at, payload=m.payload,
-            ))
+    async def stage(self, session: AsyncSession, messages: list[Message]) -> None:
+        """One INSERT of every message, in the caller's transaction (ids keep their order)."""
+        if messages:
+            await session.execute(insert(self.row_type), [{
+                "event_id": m.event_id, "topic": m.topic.value, "key": m.key.value, "event_type": m.event_type,
+                "order_req_id": m.order_req_id, "occurred_at": m.occurred_at, "payload": m.payload,
+            } for m in messages])
 
     def written(self) -> None:
         self._wake.set()

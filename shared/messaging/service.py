@@ -32,9 +32,9 @@ class Messaging:
         )
         self._task: asyncio.Task | None = None
 
-    def stage(self, session: AsyncSession, messages: list[Message]) -> None:
+    async def stage(self, session: AsyncSession, messages: list[Message]) -> None:
         if self.enabled and messages:
-            self.outbox.stage(session, messages)
+            await self.outbox.stage(session, messages)
 
     def written(self) -> None:
         if self.enabled:
@@ -45,7 +45,7 @@ class Messaging:
         if not self.enabled:
             return
         async with write_session(self._sessions) as session:
-            self.outbox.stage(session, messages)
+            await self.outbox.stage(session, messages)
         self.outbox.written()
 
     async def status(self) -> str:

@@ -13,28 +13,31 @@ from processor.app.services.update_proposals import ProposalService
 from shared.auth import Principal
 from shared.auth.http import bearer_scheme
 
+# Every dependency is `async def`: FastAPI runs a plain `def` one in a worker thread, a thread
+# hop per dependency per request (a measurable share of a proposal's cost, docs/performance.md).
 
-def get_processor(request: Request) -> Processor:
+
+async def get_processor(request: Request) -> Processor:
     return request.app.state.processor
 
 
-def get_proposals(request: Request) -> ProposalService:
-    return get_processor(request).proposals
+async def get_proposals(request: Request) -> ProposalService:
+    return request.app.state.processor.proposals
 
 
-def get_followups(request: Request) -> FollowUpService:
-    return get_processor(request).followups
+async def get_followups(request: Request) -> FollowUpService:
+    return request.app.state.processor.followups
 
 
-def get_orders(request: Request) -> OrderService:
-    return get_processor(request).orders
+async def get_orders(request: Request) -> OrderService:
+    return request.app.state.processor.orders
 
 
-def get_seller(
+async def get_seller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> Principal:
     """The calling seller (anyone, while authentication is off)."""
-    return get_processor(request).sellers_auth.authenticate(credentials.credentials if credentials else None)
+    return request.app.state.processor.sellers_auth.authenticate(credentials.credentials if credentials else None)
 
 
 ProcessorDep = Annotated[Processor, Depends(get_processor)]

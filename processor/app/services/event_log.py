@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from pydantic import BaseModel
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from processor.app.db.tables import Order, OrderEventRow
@@ -24,15 +25,19 @@ class EventLog(TailableOrderLog):
         super().__init__(sessions, Order, OrderEventRow, poll_seconds=poll_seconds, page_size=page_size)
 
     @staticmethod
-    def append(session: AsyncSession, order: Order, event_type: EventType, payload: BaseModel) -> OrderEvent:
-        """Add the next event of `order` to the session's transaction (the order row is locked)."""
+    def next_event(order: Order, event_type: EventType, payload: BaseModel) -> OrderEvent:
+        """The next event of `order` (whose row the caller holds locked); `write` stores it."""
         order.last_seq += 1
-        event = OrderEvent(
+        return OrderEvent(
             order_req_id=order.order_req_id, seq=order.last_seq, event_id=str(uuid.uuid4()),
             event_type=event_type, occurred_at=utcnow(), payload=payload,
         )
-        session.add(OrderEventRow.from_event(event))
-        return event
+
+    @staticmethod
+    async def write(session: AsyncSession, events: list[OrderEvent]) -> None:
+        """One INSERT for all the events, in the caller's transaction."""
+        if events:
+            await session.execute(insert(OrderEventRow), [OrderEventRow.values(e) for e in events])
 
     @property
     def open_subscriptions(self) -> int:

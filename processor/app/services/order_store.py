@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from processor.app.db.tables import Order
 from processor.app.services.event_log import EventLog
 from shared.db.shared_transaction import SharedTransaction
 from shared.messaging.service import Messaging
-from shared.messaging.topics import processor_messages
+from shared.messaging.topics import Message, processor_messages
 from shared.errors import NotFound
 from shared.models.events import OrderEvent
 from shared.models.states import EventType
@@ -34,8 +35,8 @@ class OrderChange:
     session: AsyncSession
     order: Order | None
     log: EventLog
-    messaging: Messaging
     events: list[OrderEvent] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
 
     @property
     def existing(self) -> Order:
@@ -44,8 +45,9 @@ class OrderChange:
         return self.order
 
     def append(self, event_type: EventType, payload: BaseModel) -> OrderEvent:
-        event = self.log.append(self.session, self.existing, event_type, payload)
-        self.messaging.stage(self.session, processor_messages(event, self.existing.details))
+        """The order's next event; it is written, with its Kafka messages, when the change ends."""
+        event = self.log.next_event(self.existing, event_type, payload)
+        self.messages += processor_messages(event, self.existing.details)
         self.events.append(event)
         return event
 
@@ -72,15 +74,33 @@ class OrderStore:
 
     @asynccontextmanager
     async def change(self, order_req_id: str) -> AsyncIterator[OrderChange]:
-        lock = self._lock(order_req_id)
-        async with lock:
+        async with self.changes([order_req_id]) as changes:
+            yield changes[order_req_id]
+
+    @asynccontextmanager
+    async def changes(self, order_req_ids: Iterable[str]) -> AsyncIterator[dict[str, OrderChange]]:
+        """Changes to several orders in one unit of work: all are written, or none.
+
+        Locks are taken in id order (no two batches wait on each other); each order's events
+        and messages are written with one INSERT per table when the body ends.
+        """
+        ids = sorted(set(order_req_ids))
+        async with AsyncExitStack() as locks:
+            for order_req_id in ids:
+                await locks.enter_async_context(self._lock(order_req_id))
             async with self._transactions.unit() as session:  # returns once the change is committed
-                order = await session.get(Order, order_req_id, with_for_update=True, populate_existing=True)
-                change = OrderChange(order_req_id, session, order, self.log, self.messaging)
-                yield change
-            if change.events:
-                self.log.committed(order_req_id, change.events)
-                self.messaging.written()
+                orders = {o.order_req_id: o for o in await session.scalars(
+                    select(Order).where(Order.order_req_id.in_(ids)).order_by(Order.order_req_id)
+                    .with_for_update().execution_options(populate_existing=True)
+                )}
+                changes = {i: OrderChange(i, session, orders.get(i), self.log) for i in ids}
+                yield changes
+                await self.log.write(session, [e for c in changes.values() for e in c.events])
+                await self.messaging.stage(session, [m for c in changes.values() for m in c.messages])
+            for change in changes.values():
+                if change.events:
+                    self.log.committed(change.order_req_id, change.events)
+            self.messaging.written()
 
     async def get(self, order_req_id: str) -> Order:
         async with self.sessions() as session:

@@ -5,18 +5,22 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from processor.app.db.tables import EditLock, Order, Proposal
+from processor.app.db.tables import EditLock, Invitation, Order, Proposal
 from processor.app.services.order_store import OrderChange
+from shared.errors import Forbidden
 from shared.models.events import EditLockPayload, ProposalPayload
+from shared.models.proposals import ProposalSubmission
 from shared.models.states import (
     OPEN_PROPOSAL_STATES,
     EventType,
     OrderState,
     ProposalState,
     check_proposal_transition,
+    require_order_state,
 )
 
 ACTIVE_ORDER_STATES = frozenset({OrderState.INITIATED, OrderState.OPEN, OrderState.PAUSED})
+OPEN_ONLY = frozenset({OrderState.OPEN})
 
 
 def effective_state(order: Order, now: datetime) -> OrderState:
@@ -25,6 +29,35 @@ def effective_state(order: Order, now: datetime) -> OrderState:
     if state in ACTIVE_ORDER_STATES and order.expires_at <= now:
         return OrderState.EXPIRED
     return state
+
+
+def check_invited(change: OrderChange, seller_id: str, invited: bool) -> None:
+    change.existing  # noqa: B018 - 404 for an unknown order before 403 for a seller
+    if not invited:
+        raise Forbidden(f"seller {seller_id} was not invited to order {change.order_req_id}")
+
+
+async def require_invited(change: OrderChange, seller_id: str) -> None:
+    invitation = await change.session.get(Invitation, (change.order_req_id, seller_id))
+    check_invited(change, seller_id, invitation is not None)
+
+
+def require_open_to(change: OrderChange, seller_id: str, invited: bool, now: datetime) -> None:
+    """A seller may propose only on an order that invited it and is open (not paused, not past expiry)."""
+    check_invited(change, seller_id, invited)
+    require_order_state(change.order_req_id, effective_state(change.existing, now), OPEN_ONLY, "accept proposals")
+
+
+def add_proposal(change: OrderChange, submission: ProposalSubmission, now: datetime) -> Proposal:
+    """A new proposal and its ProposalSubmissions event."""
+    proposal = Proposal(
+        proposal_id=submission.proposal.proposal_id, order_req_id=change.order_req_id, seller_id=submission.seller,
+        state=ProposalState.SUBMITTED.value, data=submission.proposal.as_stored(), revision=1,
+        created_at=now, updated_at=now,
+    )
+    change.session.add(proposal)
+    proposal.last_seq = change.append(EventType.PROPOSAL_SUBMISSIONS, proposal_payload(proposal)).seq
+    return proposal
 
 
 def proposal_payload(proposal: Proposal) -> ProposalPayload:

@@ -9,21 +9,24 @@ from sqlalchemy import select
 from processor.app.config import ProcessorSettings
 from processor.app.db.tables import EditLock, Invitation, Proposal
 from processor.app.services.order_store import OrderChange, OrderStore
-from processor.app.services.rules import effective_state, live_lock, proposal_payload, release_lock, set_proposal_state
+from processor.app.services.proposal_intake import ProposalIntake, receipt
+from processor.app.services.rules import (
+    OPEN_ONLY,
+    add_proposal,
+    effective_state,
+    live_lock,
+    proposal_payload,
+    release_lock,
+    require_invited,
+    require_open_to,
+    set_proposal_state,
+)
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
 from shared.messaging.topics import Key, Topic, refusal_message
 from shared.models.common import utcnow
 from shared.models.events import EditLockPayload
 from shared.models.proposals import EditLockReceipt, EditLockRequest, ProposalReceipt, ProposalSubmission
-from shared.models.states import OPEN_PROPOSAL_STATES, EventType, OrderState, ProposalState, require_order_state
-
-OPEN_ONLY = frozenset({OrderState.OPEN})
-
-
-async def require_invited(change: OrderChange, seller_id: str) -> None:
-    change.existing  # noqa: B018 - 404 for an unknown order before 403 for a seller
-    if await change.session.get(Invitation, (change.order_req_id, seller_id)) is None:
-        raise Forbidden(f"seller {seller_id} was not invited to order {change.order_req_id}")
+from shared.models.states import OPEN_PROPOSAL_STATES, EventType, ProposalState, require_order_state
 
 
 async def owned_proposal(change: OrderChange, proposal_id: str, seller_id: str) -> Proposal:
@@ -39,10 +42,15 @@ class ProposalService:
     def __init__(self, store: OrderStore, settings: ProcessorSettings) -> None:
         self._store = store
         self._settings = settings
+        self._intake = ProposalIntake(store)
+
+    async def close(self) -> None:
+        await self._intake.close()
 
     async def submit(self, submission: ProposalSubmission) -> ProposalReceipt:
         try:
-            return await self._submit(submission)
+            # New proposals are decided in batches; the intake hands anything else back (None).
+            return await self._intake.submit(submission) or await self._submit(submission)
         except DomainError as refusal:
             # The seller hears why on PRP_FAILURES too (its own transaction: nothing else changed).
             await self._store.messaging.record([refusal_message(
@@ -53,43 +61,32 @@ class ProposalService:
             raise
 
     async def _submit(self, submission: ProposalSubmission) -> ProposalReceipt:
+        """One submission in its own change: the path for updates (and a new proposal the intake handed back)."""
         now = utcnow()
         proposal_id = submission.proposal.proposal_id
         data = submission.proposal.as_stored()
         async with self._store.change(submission.order_req_id) as change:
-            await require_invited(change, submission.seller)
-            require_order_state(change.order_req_id, effective_state(change.existing, now), OPEN_ONLY, "accept proposals")
+            invitation = await change.session.get(Invitation, (change.order_req_id, submission.seller))
+            require_open_to(change, submission.seller, invitation is not None, now)
             proposal = await change.session.get(Proposal, proposal_id)
             if proposal is None:
-                proposal = Proposal(
-                    proposal_id=proposal_id, order_req_id=change.order_req_id, seller_id=submission.seller,
-                    state=ProposalState.SUBMITTED.value, data=data, revision=1, created_at=now, updated_at=now,
+                return receipt(submission, add_proposal(change, submission, now), "created")
+            proposal = await owned_proposal(change, proposal_id, submission.seller)
+            if ProposalState(proposal.state) not in OPEN_PROPOSAL_STATES:
+                raise Conflict(f"proposal {proposal_id} is {proposal.state}; it can no longer change")
+            lock = await live_lock(change, proposal, now)
+            if proposal.data == data:
+                return receipt(submission, proposal, "unchanged")
+            if lock is not None and submission.lock_token != lock.token:
+                raise Conflict(
+                    f"proposal {proposal_id} is edit-locked until {lock.expires_at.isoformat()}; "
+                    "send the lock's LockToken to update it"
                 )
-                change.session.add(proposal)
-                proposal.last_seq = change.append(EventType.PROPOSAL_SUBMISSIONS, proposal_payload(proposal)).seq
-                result = "created"
-            else:
-                proposal = await owned_proposal(change, proposal_id, submission.seller)
-                if ProposalState(proposal.state) not in OPEN_PROPOSAL_STATES:
-                    raise Conflict(f"proposal {proposal_id} is {proposal.state}; it can no longer change")
-                lock = await live_lock(change, proposal, now)
-                if proposal.data == data:
-                    result = "unchanged"
-                else:
-                    if lock is not None and submission.lock_token != lock.token:
-                        raise Conflict(
-                            f"proposal {proposal_id} is edit-locked until {lock.expires_at.isoformat()}; "
-                            "send the lock's LockToken to update it"
-                        )
-                    proposal.data = data
-                    proposal.revision += 1
-                    proposal.updated_at = now
-                    proposal.last_seq = change.append(EventType.PROPOSAL_UPDATE, proposal_payload(proposal)).seq
-                    result = "updated"
-        return ProposalReceipt(
-            order_req_id=submission.order_req_id, proposal_id=proposal_id, seller=submission.seller,
-            state=proposal.state, revision=proposal.revision, result=result, seq=proposal.last_seq,
-        )
+            proposal.data = data
+            proposal.revision += 1
+            proposal.updated_at = now
+            proposal.last_seq = change.append(EventType.PROPOSAL_UPDATE, proposal_payload(proposal)).seq
+            return receipt(submission, proposal, "updated")
 
     async def edit_lock(self, request: EditLockRequest) -> EditLockReceipt:
         now = utcnow()

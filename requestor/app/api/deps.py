@@ -11,31 +11,34 @@ from requestor.app.services.orders import BuyerOrders
 from shared.auth import Principal
 from shared.auth.http import bearer_scheme
 
+# Every dependency is `async def`: FastAPI runs a plain `def` one in a worker thread, a thread
+# hop per dependency per request (a measurable share of a proposal's cost, docs/performance.md).
 
-def get_requestor(request: Request) -> Requestor:
+
+async def get_requestor(request: Request) -> Requestor:
     return request.app.state.requestor
 
 
-def get_orders(request: Request) -> BuyerOrders:
-    return get_requestor(request).orders
+async def get_orders(request: Request) -> BuyerOrders:
+    return request.app.state.requestor.orders
 
 
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
-def get_buyer(request: Request, credentials: Bearer) -> Principal:
+async def get_buyer(request: Request, credentials: Bearer) -> Principal:
     """The calling buyer session (anyone, while authentication is off)."""
-    return get_requestor(request).buyers_auth.authenticate(credentials.credentials if credentials else None)
+    return request.app.state.requestor.buyers_auth.authenticate(credentials.credentials if credentials else None)
 
 
-def get_stream_buyer(
+async def get_stream_buyer(
     request: Request,
     credentials: Bearer,
     access_token: Annotated[str | None, Query(
         description="The bearer token, for clients that cannot set headers (a browser's EventSource)")] = None,
 ) -> Principal:
     token = credentials.credentials if credentials else access_token
-    return get_requestor(request).buyers_auth.authenticate(token)
+    return request.app.state.requestor.buyers_auth.authenticate(token)
 
 
 RequestorDep = Annotated[Requestor, Depends(get_requestor)]

@@ -10,7 +10,7 @@ beyond `last_seq + 1` means a gap, and the stream is reopened from `last_seq`.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
@@ -114,7 +114,7 @@ class RequestUpdater:
             proposal_ids = {e.payload.proposal_id for e in events if isinstance(e.payload, (ProposalPayload, EditLockPayload))}
             proposals = {p.proposal_id: p for p in (await session.scalars(
                 select(Proposal).where(Proposal.proposal_id.in_(proposal_ids))))} if proposal_ids else {}
-            now = utcnow()
+            now, applied = utcnow(), []
             for event in events:
                 order = orders.get(event.order_req_id)
                 if order is None:
@@ -126,7 +126,11 @@ class RequestUpdater:
                 else:
                     self._apply(session, order, proposals, event)
                     order.last_seq, order.updated_at = event.seq, now
+                    applied.append(event)
                     outcomes.append(True)
+            if applied:  # one INSERT per table for the whole batch
+                await session.execute(insert(OrderEventRow), [OrderEventRow.values(e) for e in applied])
+                await self._messaging.stage(session, [m for e in applied for m in requestor_messages(e)])
         self._messaging.written()
         for event, outcome in zip(events, outcomes):
             if outcome is True:
@@ -147,5 +151,3 @@ class RequestUpdater:
             _apply_lock(proposals, event, payload)
         elif isinstance(payload, FollowUpPayload):
             _apply_follow_up(session, event, payload)
-        session.add(OrderEventRow.from_event(event))
-        self._messaging.stage(session, requestor_messages(event))

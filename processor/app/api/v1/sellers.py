@@ -18,7 +18,7 @@ from shared.utils.http_errors import error_responses
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
-def require_admin(processor: ProcessorDep, x_admin_key: Annotated[str | None, Header()] = None) -> None:
+async def require_admin(processor: ProcessorDep, x_admin_key: Annotated[str | None, Header()] = None) -> None:
     expected = processor.settings.admin_api_key.get_secret_value()
     if not x_admin_key or not secrets.compare_digest(x_admin_key, expected):
         raise Forbidden("the seller directory needs the X-Admin-Key header (ADMIN_API_KEY)")
