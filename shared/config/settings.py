@@ -64,6 +64,8 @@ class CommonSettings(BaseSettings):
     kafka_topic_prp_failures: str = "PRP_FAILURES"
     outbox_batch_size: int = Field(1000, ge=1, le=10_000)
     outbox_poll_seconds: float = Field(1.0, gt=0)
+    outbox_linger_seconds: float = Field(
+        0.05, ge=0, description="after a commit wakes the relay, wait this long so one batch carries many")
     outbox_retention_hours: float = Field(24, gt=0)
 
     # --- authentication (docs/security.md) ---

@@ -68,12 +68,15 @@ class Outbox:
     def written(self) -> None:
         self._wake.set()
 
-    async def wait(self, timeout: float) -> None:
+    async def wait(self, timeout: float) -> bool:
+        """True when woken by a commit, False when `timeout` passed first."""
         try:
             await asyncio.wait_for(self._wake.wait(), timeout)
         except TimeoutError:
-            pass
-        self._wake.clear()
+            return False
+        finally:
+            self._wake.clear()
+        return True
 
 
 Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]  # topic, key, value, headers
@@ -103,6 +106,7 @@ class OutboxRelay:
         topic_names: dict[Topic, str],
         batch_size: int,
         poll_seconds: float,
+        linger_seconds: float = 0.0,
         retention: timedelta,
     ) -> None:
         self._sessions = sessions
@@ -113,6 +117,7 @@ class OutboxRelay:
         self._names = {t.value: name for t, name in topic_names.items()}
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        self._linger_seconds = linger_seconds
         self._retention = retention
         self.connected = False
         self.last_error: str | None = None
@@ -185,7 +190,11 @@ class OutboxRelay:
                     pass
                 self.last_error = None
                 delay = 0.2
-                await self._outbox.wait(self._poll_seconds)
+                if await self._outbox.wait(self._poll_seconds) and self._linger_seconds:
+                    # Under load every commit wakes the relay; each cycle is a read, a send and
+                    # a write transaction that queues with the service's own writes. Lingering
+                    # lets one cycle carry what many commits wrote (Kafka's linger.ms, here).
+                    await asyncio.sleep(self._linger_seconds)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database unreachable: keep the rows, retry later

@@ -84,3 +84,35 @@ async def test_a_failed_send_keeps_the_rest_for_a_retry_in_order(relay_parts):
         pass
     assert [v["payload"]["i"] for _, _, v, _ in publisher.delivered] == list(range(10))
     assert await relay.backlog() == 0
+
+
+class CountingPublisher(FlakyPublisher):
+    def __init__(self):
+        super().__init__()
+        self.batches = 0
+
+    async def send_batch(self, records):
+        self.batches += 1
+        return await super().send_batch(records)
+
+
+@pytest.mark.parametrize("linger, lingering", [(0.3, True), (0.0, False)])
+async def test_commits_in_a_burst_go_out_in_one_batch_when_the_relay_lingers(relay_parts, linger, lingering):
+    import asyncio
+
+    sessions, outbox, _, _ = relay_parts
+    publisher = CountingPublisher()
+    relay = OutboxRelay(sessions, outbox, publisher, source="test", topic_names={}, batch_size=100,
+                        poll_seconds=5, linger_seconds=linger, retention=timedelta(hours=1))
+    task = asyncio.create_task(relay.run())
+    await asyncio.sleep(0.1)  # connected, idle, waiting to be woken
+    for n in range(10):  # ten commits, 10 ms apart, each waking the relay
+        await stage(sessions, outbox, 1, start=n)
+        outbox.written()
+        await asyncio.sleep(0.01)
+    while len(publisher.delivered) < 10:
+        await asyncio.sleep(0.02)
+    task.cancel()
+    assert [v["payload"]["i"] for _, _, v, _ in publisher.delivered] == list(range(10))
+    # Lingering, the burst goes in one or two batches; without, nearly one per commit.
+    assert (publisher.batches <= 2) == lingering, publisher.batches
