@@ -27,7 +27,7 @@ from shared.models.events import (
     ProposalPayload,
     SellersSelectedPayload,
 )
-from shared.models.states import TERMINAL_ORDER_STATES, OrderState, ProposalState
+from shared.models.states import TERMINAL_ORDER_STATES, EventType, OrderState, ProposalState
 from shared.utils.group_commit import GroupCommit
 
 
@@ -111,7 +111,9 @@ class RequestUpdater:
             order_ids = {e.order_req_id for e in events}
             orders = {o.order_req_id: o for o in (await session.scalars(
                 select(Order).where(Order.order_req_id.in_(order_ids)).with_for_update()))}
-            proposal_ids = {e.payload.proposal_id for e in events if isinstance(e.payload, (ProposalPayload, EditLockPayload))}
+            # A ProposalSubmissions event brings a new proposal: only later events need the stored row.
+            proposal_ids = {e.payload.proposal_id for e in events if isinstance(e.payload, (ProposalPayload, EditLockPayload))
+                            and e.event_type is not EventType.PROPOSAL_SUBMISSIONS}
             proposals = {p.proposal_id: p for p in (await session.scalars(
                 select(Proposal).where(Proposal.proposal_id.in_(proposal_ids))))} if proposal_ids else {}
             now, applied = utcnow(), []
