@@ -7,6 +7,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import grpc
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import bare_grpc
 from shared.utils.grpc_options import CLIENT_OPTIONS
@@ -51,14 +54,23 @@ def percentiles(values_ms: list[float]) -> dict:
 
 # --- load generation -----------------------------------------------------------------------------
 
-def wrk(url: str, seconds: int, *, mode: str = "proposal", prefix: str = "BENCH", orders: int = 1) -> dict:
-    env = {**os.environ, "WRK_MODE": mode, "WRK_PREFIX": prefix, "WRK_ORDERS": str(orders), "WRK_RUN": uuid.uuid4().hex[:8]}
+def wrk(url: str, seconds: int, *, mode: str = "proposal", prefix: str = "BENCH", orders: int = 1, limit: int = 0) -> dict:
+    env = {**os.environ, "WRK_MODE": mode, "WRK_PREFIX": prefix, "WRK_ORDERS": str(orders), "WRK_LIMIT": str(limit),
+           "WRK_RUN": uuid.uuid4().hex[:8]}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "-s", str(WRK_SCRIPT), url],
-                          env=env, capture_output=True, text=True, check=True)
-    match = re.search(r"^WRK_RESULT (\{.*\})$", done.stdout, re.MULTILINE)
+    process = subprocess.Popen(["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "-s", str(WRK_SCRIPT), url],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if line.startswith("WRK_LIMIT_REACHED"):
+            process.send_signal(signal.SIGINT)  # wrk then reports and runs done() as at -d
+    stdout, stderr = "".join(output), process.stderr.read()
+    if process.wait() != 0:
+        raise RuntimeError(f"wrk failed:\n{stdout}\n{stderr}")
+    match = re.search(r"^WRK_RESULT (\{.*\})$", stdout, re.MULTILINE)
     if not match:
-        raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"wrk printed no result:\n{stdout}\n{stderr}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = json.loads(match.group(1))
     # The load generator's own CPU: well under one core means it is not what limits the figure.
@@ -90,31 +102,28 @@ async def open_orders(client: httpx.AsyncClient, stack: Stack, prefix: str, coun
     return ids
 
 
-async def held_seq(client: httpx.AsyncClient, stack: Stack, prefix: str) -> int:
-    """Sum of LastSeq over the Requestor's orders named <prefix>-*: what it holds."""
-    total, offset = 0, 0
-    while True:
-        page = (await client.get(f"{stack.requestor_url}/api/v1/orders", params={"limit": 500, "offset": offset})).json()
-        total += sum(o["LastSeq"] for o in page["Orders"] if o["OrderReqID"].startswith(prefix + "-"))
-        offset += 500
-        if offset >= page["Total"]:
-            return total
+async def _sum_last_seq(database_url: str, prefix: str) -> int:
+    """Sum of `last_seq` over a service's orders named <prefix>-*, read from its database."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return (await connection.execute(
+                text("SELECT COALESCE(SUM(last_seq), 0) FROM orders WHERE order_req_id LIKE :pattern"),
+                {"pattern": f"{prefix}-%"},
+            )).scalar_one()
+    finally:
+        await engine.dispose()
 
 
-async def source_seq(client: httpx.AsyncClient, stack: Stack, order_ids: list[str]) -> int:
-    slots = asyncio.Semaphore(POST_CONCURRENCY)
+async def wait_until_held(stack: Stack, prefix: str, timeout: float = 300) -> float:
+    """The moment the Requestor has committed every event the Processor logged for <prefix>-*.
 
-    async def last_seq(order_id: str) -> int:
-        async with slots:
-            return (await client.get(f"{stack.processor_url}/api/v1/orders/{order_id}")).json()["LastSeq"]
-
-    return sum(await asyncio.gather(*(last_seq(o) for o in order_ids)))
-
-
-async def wait_until_held(client, stack: Stack, prefix: str, order_ids: list[str], timeout: float = 300) -> float:
-    target = await source_seq(client, stack, order_ids)
+    Both are read with one query on each service's database, not through their APIs: listing
+    10,000 orders page by page competed with the Requestor for the CPU it was being timed on.
+    """
+    target = await _sum_last_seq(stack.processor.env["DATABASE_URL"], prefix)
     deadline = time.monotonic() + timeout
-    while (held := await held_seq(client, stack, prefix)) < target:
+    while (held := await _sum_last_seq(stack.requestor.env["DATABASE_URL"], prefix)) < target:
         if time.monotonic() > deadline:
             raise TimeoutError(f"the Requestor holds {held} of {target} events of {prefix}-*")
         await asyncio.sleep(0.02)
@@ -127,12 +136,12 @@ async def ingestion(stack: Stack, bare_url: str, seconds: int) -> dict:
     ceiling = await asyncio.to_thread(wrk, f"{bare_url}/health", seconds, mode="get")
     bare = await asyncio.to_thread(wrk, f"{bare_url}/api/v1/proposal-submissions", seconds, orders=P1_ORDERS)
     async with httpx.AsyncClient(timeout=30) as client:
-        orders = await open_orders(client, stack, "P1", P1_ORDERS)
+        await open_orders(client, stack, "P1", P1_ORDERS)
         started = time.monotonic()
         load = await asyncio.to_thread(wrk, f"{stack.processor_url}/api/v1/proposal-submissions", seconds,
                                        prefix="P1", orders=P1_ORDERS)
         answered = time.monotonic()
-        held = await wait_until_held(client, stack, "P1", orders)
+        held = await wait_until_held(stack, "P1")
     pipeline = load["ok"] / (held - started)
     return {
         "loadgen_ceiling_per_second": ceiling["per_second"],
@@ -228,26 +237,20 @@ async def _our_streams(stack: Stack, sizes: tuple[int, ...]) -> list[dict]:
         base = rss_kib(processor_pid), rss_kib(requestor_pid)
         for size in sizes:
             opening = time.monotonic()
-            orders = await open_orders(client, stack, "P3", size - opened, first=opened)
+            await open_orders(client, stack, "P3", size - opened, first=opened)
             initiated_per_second = (size - opened) / (time.monotonic() - opening)
             opened = size
             await asyncio.sleep(2.0)  # idle: initial events delivered, nothing moving
             now = rss_kib(processor_pid), rss_kib(requestor_pid)
-            all_orders = [f"P3-{n}" for n in range(size)]
-            # One event for every order: a proposal each, as fast as the client sends them.
-            slots = asyncio.Semaphore(POST_CONCURRENCY)
-
-            async def propose(order_id: str, round_id: int = size) -> None:
-                async with slots:
-                    (await client.post(f"{stack.processor_url}/api/v1/proposal-submissions", json={
-                        "OrderReqID": order_id, "Seller": "SELLER-001",
-                        "ProposalDictObj": {"ProposalID": f"{order_id}-R{round_id}", "Price": 10.0}})).raise_for_status()
-
+            # One event for every order: a proposal each, sent by wrk (an asyncio client sending
+            # 10,000 POSTs was itself the limit), exactly `size` of them, then it stops.
             started = time.monotonic()
-            await asyncio.gather(*(propose(o) for o in all_orders))
+            sent = await asyncio.to_thread(wrk, f"{stack.processor_url}/api/v1/proposal-submissions", 600,
+                                           prefix="P3", orders=size, limit=size)
             answered = time.monotonic()
-            held = await wait_until_held(client, stack, "P3", all_orders)
-            del orders
+            if sent["non_2xx"]:
+                raise RuntimeError(f"{sent['non_2xx']} of the P3 proposals were refused")
+            held = await wait_until_held(stack, "P3")
             rows.append({
                 "streams": size,
                 "initiated_per_second": round(initiated_per_second, 1),
