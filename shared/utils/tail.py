@@ -135,7 +135,9 @@ async def tail(
                 after_seq = subscription.seen_seq = event.seq
                 if event.is_terminal:
                     return
-            if not (from_database and events):  # a database page may have more behind it; else wait
+            more = from_database and bool(events)  # a database page may have more behind it; else wait
+            events = event = None  # an idle reader holds no events: 10,000 idle streams held their replays
+            if not more:
                 await subscription.wake.wait()
             subscription.wake.clear()  # before reading, so a commit during the read is not missed
             handed_over = subscription.take(after_seq)

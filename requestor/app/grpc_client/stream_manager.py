@@ -61,6 +61,7 @@ class OrderStreamManager:
                     delay = self._retry_initial
                     if event.is_terminal:
                         return
+                    del message, event  # not held while the stream idles (thousands of them)
             except grpc.aio.AioRpcError as exc:
                 if exc.code() == grpc.StatusCode.NOT_FOUND:
                     log.error("processor does not know order %s; not following it", order_req_id)

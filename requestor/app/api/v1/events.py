@@ -40,5 +40,6 @@ async def order_events(
     async def events():
         async for event in requestor.updater.log.follow(order_req_id, after_seq):
             yield ServerSentEvent(id=str(event.seq), event=event.event_type.value, data=event.model_dump_json())
+            del event  # not held while the stream idles
 
     return EventSourceResponse(events(), ping=requestor.settings.sse_ping_seconds)
