@@ -21,6 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import bare_grpc
+from shared.proto import communicator_pb2 as pb
+from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.utils.grpc_options import CLIENT_OPTIONS
 from shared.utils.service_process import ROOT, ServiceProcess, Stack, free_port
 
@@ -162,9 +164,17 @@ async def ingestion(stack: Stack, bare_url: str, seconds: int) -> dict:
 
 async def latency(stack: Stack, rate: int, seconds: int) -> dict:
     received: dict[str, float] = {}
+    streamed: dict[str, float] = {}  # when the Processor's stream carried it (a tap beside the Requestor's)
     answered: dict[str, float] = {}
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client:
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client, \
+            grpc.aio.insecure_channel(f"127.0.0.1:{stack.grpc_port}", options=CLIENT_OPTIONS) as channel:
         orders = await open_orders(client, stack, "P2", P2_ORDERS)
+        stub = pb_grpc.OrderStreamingServiceStub(channel)
+
+        async def tap(order_id: str) -> None:
+            async for message in stub.ProcessOrderStream(pb.OrderStreamRequest(order_req_id=order_id)):
+                if message.HasField("proposal"):
+                    streamed.setdefault(message.proposal.proposal_id, time.monotonic())
 
         async def follow(order_id: str, connected: asyncio.Event) -> None:
             async with client.stream("GET", f"{stack.requestor_url}/api/v1/orders/{order_id}/events",
@@ -176,6 +186,7 @@ async def latency(stack: Stack, rate: int, seconds: int) -> dict:
 
         connected = [asyncio.Event() for _ in orders]
         readers = [asyncio.create_task(follow(o, c)) for o, c in zip(orders, connected)]
+        readers += [asyncio.create_task(tap(o)) for o in orders]
         await asyncio.gather(*(c.wait() for c in connected))
         await asyncio.sleep(0.3)
 
@@ -212,9 +223,13 @@ async def latency(stack: Stack, rate: int, seconds: int) -> dict:
         await asyncio.gather(*readers, return_exceptions=True)
     # An SSE event can beat the seller's answer to the client; that counts as 0.
     delays = [max(0.0, received[p] - answered[p]) * 1000 for p in answered if p in received]
+    # Where the time goes: the Processor's side (answer → its stream) and the Requestor's (stream → SSE).
+    to_stream = [max(0.0, streamed[p] - answered[p]) * 1000 for p in answered if p in streamed]
+    stream_to_sse = [max(0.0, received[p] - streamed[p]) * 1000 for p in received if p in streamed]
     return {"offered_per_second": round(offered, 1), "answered_per_second": round(answered_rate, 1),
             "missing": total - len(delays),
-            "answer_to_sse_ms": percentiles(delays), "goal": "p99 < 15 ms"}
+            "answer_to_sse_ms": percentiles(delays), "answer_to_processor_stream_ms": percentiles(to_stream),
+            "processor_stream_to_sse_ms": percentiles(stream_to_sse), "goal": "p99 < 15 ms"}
 
 
 # --- P3 streams ----------------------------------------------------------------------------------

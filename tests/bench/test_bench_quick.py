@@ -25,6 +25,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path):
     p1, p2, p3, p4 = (results[k] for k in ("P1", "P2", "P3", "P4"))
     assert p1["pipeline_per_second"] > 0 and p1["bare_per_second"] > 0 and p1["ratio"] > 0
     assert p2["answer_to_sse_ms"]["count"] > 0 and p2["missing"] == 0
+    assert p2["answer_to_processor_stream_ms"]["count"] > 0 and p2["processor_stream_to_sse_ms"]["count"] > 0
     assert [r["streams"] for r in p3["ours"]] == [r["streams"] for r in p3["bare"]] == [200]
     assert all(r["fanout_seconds"] > 0 for r in p3["ours"] + p3["bare"])
     assert p4["p99_ms"] > 0
