@@ -47,14 +47,29 @@ class SharedTransaction:
         self._turn = asyncio.Lock()
         self._waiting = 0
         self._open: _Batch | None = None
+        self._background: set[asyncio.Task] = set()
+
+    async def _commit_left_open(self) -> None:
+        async with self._turn:
+            if self._open is not None and self._waiting == 0:
+                batch, self._open = self._open, None
+                await batch.commit()
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[AsyncSession]:
         self._waiting += 1
         try:
             await self._turn.acquire()
-        finally:
+        except asyncio.CancelledError:
+            # The unit before us may have left its batch open for us to join and commit: since
+            # we leave, commit it (else its callers wait until some other unit comes along).
             self._waiting -= 1
+            if self._open is not None:
+                task = asyncio.get_running_loop().create_task(self._commit_left_open())
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+            raise
+        self._waiting -= 1
         batch = None
         try:
             if self._open is None:
