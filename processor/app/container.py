@@ -78,7 +78,7 @@ class Processor:
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         )
         chat = GoogleChatNotifier(
-            http, directory.webhook, base_url=settings.api_google_chat_url,
+            http, directory.webhooks, base_url=settings.api_google_chat_url,
             per_second=settings.gchat_messages_per_second, max_attempts=settings.gchat_max_attempts,
             run_job=lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-delivery"),
         )

@@ -87,7 +87,7 @@ class GoogleChatNotifier:
     def __init__(
         self,
         http: httpx.AsyncClient,
-        webhook_of: Callable[[str], Awaitable[str | None]],
+        webhooks_of: Callable[[list[str]], Awaitable[dict[str, str | None]]],
         *,
         base_url: str | None,
         per_second: float,
@@ -97,7 +97,7 @@ class GoogleChatNotifier:
         run_job: Callable[[Callable[[], Awaitable[None]]], Awaitable[None]] | None = None,
     ) -> None:
         self._http = http
-        self._webhook_of = webhook_of
+        self._webhooks_of = webhooks_of
         self._base_url = base_url
         self._per_second = per_second
         self._max_attempts = max_attempts
@@ -117,24 +117,32 @@ class GoogleChatNotifier:
         self._intake.put_nowait(notice)
 
     async def _route(self) -> None:
-        """In arrival order: find the seller's webhook, queue the notice for that space."""
+        """In arrival order: find the sellers' webhooks (one lookup for all the notices waiting),
+        queue each notice for its space."""
         while True:
-            notice = await self._intake.get()
+            notices = [await self._intake.get()]
+            while not self._intake.empty():
+                notices.append(self._intake.get_nowait())
             try:
-                webhook = await self._webhook_of(notice.seller_id)
-                if not webhook:
-                    self.stats.skipped += 1
-                    continue
-                url = httpx.URL(self._base_url).join(webhook) if self._base_url and not webhook.startswith("http") else httpx.URL(webhook)
-                space = self._spaces.get(url.path)
-                if space is None:
-                    space = self._spaces[url.path] = _Space(asyncio.Queue(), Pacer(self._per_second))
-                    space.worker = asyncio.create_task(self._drain(space), name=f"gchat:{url.path}")
-                space.queue.put_nowait((url, notice))
-            except Exception:  # a directory hiccup loses this notice, not the router
-                log.exception("could not route the notice to %s", notice.seller_id)
+                webhooks = await self._webhooks_of(sorted({n.seller_id for n in notices}))
+                for notice in notices:
+                    self._route_one(notice, webhooks.get(notice.seller_id))
+            except Exception:  # a directory hiccup loses these notices, not the router
+                log.exception("could not route %d notices", len(notices))
             finally:
-                self._intake.task_done()
+                for _ in notices:
+                    self._intake.task_done()
+
+    def _route_one(self, notice: SellerNotice, webhook: str | None) -> None:
+        if not webhook:
+            self.stats.skipped += 1
+            return
+        url = httpx.URL(self._base_url).join(webhook) if self._base_url and not webhook.startswith("http") else httpx.URL(webhook)
+        space = self._spaces.get(url.path)
+        if space is None:
+            space = self._spaces[url.path] = _Space(asyncio.Queue(), Pacer(self._per_second))
+            space.worker = asyncio.create_task(self._drain(space), name=f"gchat:{url.path}")
+        space.queue.put_nowait((url, notice))
 
     async def _drain(self, space: _Space) -> None:
         while True:

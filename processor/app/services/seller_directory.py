@@ -126,9 +126,12 @@ class SellerDirectory:
             rows = (await session.scalars(query.order_by(Seller.seller_id).limit(limit).offset(offset))).all()
         return [_record(s) for s in rows], total or 0
 
-    async def webhook(self, seller_id: str) -> str | None:
+    async def webhooks(self, seller_ids: list[str]) -> dict[str, str | None]:
+        """Each seller's Google Chat webhook (absent: unknown seller)."""
         async with self._sessions() as session:
-            return await session.scalar(select(Seller.gchat_webhook).where(Seller.seller_id == seller_id))
+            rows = await session.execute(
+                select(Seller.seller_id, Seller.gchat_webhook).where(Seller.seller_id.in_(seller_ids)))
+        return {seller_id: webhook for seller_id, webhook in rows}
 
     async def first_by_id(self, industry: str | None, limit: int) -> list[SellerCandidate]:
         query = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import load_only
 
 from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
 from shared.db.engine import write_session
@@ -109,8 +110,10 @@ class RequestUpdater:
         outcomes: list[bool | Exception] = []
         async with write_session(self._sessions) as session:
             order_ids = {e.order_req_id for e in events}
+            # Only what the checks read: applying sets columns, it never reads them (no JSON decoded).
             orders = {o.order_req_id: o for o in (await session.scalars(
-                select(Order).where(Order.order_req_id.in_(order_ids)).with_for_update()))}
+                select(Order).options(load_only(Order.order_req_id, Order.last_seq))
+                .where(Order.order_req_id.in_(order_ids)).with_for_update()))}
             # A ProposalSubmissions event brings a new proposal: only later events need the stored row.
             proposal_ids = {e.payload.proposal_id for e in events if isinstance(e.payload, (ProposalPayload, EditLockPayload))
                             and e.event_type is not EventType.PROPOSAL_SUBMISSIONS}

@@ -10,8 +10,8 @@ SPACE_B = "/v1/spaces/BBBB/messages?key=k2&token=t2"
 WEBHOOKS = {"S-A1": SPACE_A, "S-A2": SPACE_A, "S-B": SPACE_B}
 
 
-async def webhook_of(seller_id):
-    return WEBHOOKS.get(seller_id)
+async def webhooks_of(seller_ids):
+    return {seller_id: WEBHOOKS.get(seller_id) for seller_id in seller_ids}
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ async def make_notifier(fake_google):
 
     async def make(per_second=20.0, attempts=3):
         http = httpx.AsyncClient()
-        notifier = GoogleChatNotifier(http, webhook_of, base_url=fake_google.url, per_second=per_second, max_attempts=attempts)
+        notifier = GoogleChatNotifier(http, webhooks_of, base_url=fake_google.url, per_second=per_second, max_attempts=attempts)
         made.append((notifier, http))
         return notifier
 
@@ -101,3 +101,21 @@ async def test_enqueue_returns_before_delivery(make_notifier, fake_google):
     for n in range(5):
         notifier.enqueue(notice(text=str(n)))  # five at one a second would take four seconds
     assert notifier.stats.sent <= 1  # queued, not waited for
+
+
+async def test_notices_enqueued_together_need_one_directory_lookup(fake_google):
+    lookups = []
+
+    async def counting_webhooks_of(seller_ids):
+        lookups.append(seller_ids)
+        return await webhooks_of(seller_ids)
+
+    async with httpx.AsyncClient() as http:
+        notifier = GoogleChatNotifier(http, counting_webhooks_of, base_url=fake_google.url, per_second=1000.0,
+                                      max_attempts=1)
+        for seller in ["S-A1", "S-A2", "S-B", "S-UNKNOWN", "S-A1"]:  # an order's invitations, say
+            notifier.enqueue(notice(seller))
+        await notifier.idle()
+        await notifier.close()
+    assert lookups == [["S-A1", "S-A2", "S-B", "S-UNKNOWN"]]
+    assert (notifier.stats.sent, notifier.stats.skipped) == (4, 1)
