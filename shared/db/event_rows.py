@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db.types import JsonColumn, UtcDateTime
@@ -22,6 +23,12 @@ class EventRowMixin:
     event_type: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @classmethod
+    async def insert_all(cls, session: AsyncSession, events: list[OrderEvent]) -> None:
+        """One INSERT for all the events, in the caller's transaction."""
+        if events:
+            await session.execute(insert(cls), [cls.values(e) for e in events])
 
     @staticmethod
     def values(event: OrderEvent) -> dict[str, Any]:

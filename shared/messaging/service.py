@@ -28,7 +28,8 @@ class Messaging:
         self.relay = OutboxRelay(
             sessions, self.outbox, KafkaPublisher(settings, list(names.values())),
             source=source, topic_names=names, batch_size=settings.outbox_batch_size,
-            poll_seconds=settings.outbox_poll_seconds, linger_seconds=settings.outbox_linger_seconds, retention=timedelta(hours=settings.outbox_retention_hours),
+            poll_seconds=settings.outbox_poll_seconds, linger_seconds=settings.outbox_linger_seconds,
+            retention=timedelta(hours=settings.outbox_retention_hours),
         )
         self._task: asyncio.Task | None = None
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import uuid
 
 from pydantic import BaseModel
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from processor.app.db.tables import Order, OrderEventRow
 from shared.db.order_log import TailableOrderLog
@@ -26,18 +25,12 @@ class EventLog(TailableOrderLog):
 
     @staticmethod
     def next_event(order: Order, event_type: EventType, payload: BaseModel) -> OrderEvent:
-        """The next event of `order` (whose row the caller holds locked); `write` stores it."""
+        """The next event of `order` (whose row the caller holds locked); the change stores it."""
         order.last_seq += 1
         return OrderEvent(
             order_req_id=order.order_req_id, seq=order.last_seq, event_id=str(uuid.uuid4()),
             event_type=event_type, occurred_at=utcnow(), payload=payload,
         )
-
-    @staticmethod
-    async def write(session: AsyncSession, events: list[OrderEvent]) -> None:
-        """One INSERT for all the events, in the caller's transaction."""
-        if events:
-            await session.execute(insert(OrderEventRow), [OrderEventRow.values(e) for e in events])
 
     @property
     def open_subscriptions(self) -> int:

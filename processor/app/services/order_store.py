@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from processor.app.db.tables import Order
+from processor.app.db.tables import Order, OrderEventRow
 from processor.app.services.event_log import EventLog
 from shared.db.shared_transaction import SharedTransaction
 from shared.messaging.service import Messaging
@@ -95,7 +95,7 @@ class OrderStore:
                 )}
                 changes = {i: OrderChange(i, session, orders.get(i), self.log) for i in ids}
                 yield changes
-                await self.log.write(session, [e for c in changes.values() for e in c.events])
+                await OrderEventRow.insert_all(session, [e for c in changes.values() for e in c.events])
                 await self.messaging.stage(session, [m for c in changes.values() for m in c.messages])
             for change in changes.values():
                 if change.events:

@@ -37,9 +37,12 @@ def check_invited(change: OrderChange, seller_id: str, invited: bool) -> None:
         raise Forbidden(f"seller {seller_id} was not invited to order {change.order_req_id}")
 
 
+async def is_invited(change: OrderChange, seller_id: str) -> bool:
+    return await change.session.get(Invitation, (change.order_req_id, seller_id)) is not None
+
+
 async def require_invited(change: OrderChange, seller_id: str) -> None:
-    invitation = await change.session.get(Invitation, (change.order_req_id, seller_id))
-    check_invited(change, seller_id, invitation is not None)
+    check_invited(change, seller_id, await is_invited(change, seller_id))
 
 
 def require_open_to(change: OrderChange, seller_id: str, invited: bool, now: datetime) -> None:

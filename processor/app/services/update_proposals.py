@@ -7,13 +7,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from processor.app.config import ProcessorSettings
-from processor.app.db.tables import EditLock, Invitation, Proposal
+from processor.app.db.tables import EditLock, Proposal
 from processor.app.services.order_store import OrderChange, OrderStore
 from processor.app.services.proposal_intake import ProposalIntake, receipt
 from processor.app.services.rules import (
     OPEN_ONLY,
     add_proposal,
     effective_state,
+    is_invited,
     live_lock,
     proposal_payload,
     release_lock,
@@ -66,8 +67,7 @@ class ProposalService:
         proposal_id = submission.proposal.proposal_id
         data = submission.proposal.as_stored()
         async with self._store.change(submission.order_req_id) as change:
-            invitation = await change.session.get(Invitation, (change.order_req_id, submission.seller))
-            require_open_to(change, submission.seller, invitation is not None, now)
+            require_open_to(change, submission.seller, await is_invited(change, submission.seller), now)
             proposal = await change.session.get(Proposal, proposal_id)
             if proposal is None:
                 return receipt(submission, add_proposal(change, submission, now), "created")

@@ -10,7 +10,7 @@ beyond `last_seq + 1` means a gap, and the stream is reopened from `last_seq`.
 """
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import load_only
 
@@ -134,7 +134,7 @@ class RequestUpdater:
                     applied.append(event)
                     outcomes.append(True)
             if applied:  # one INSERT per table for the whole batch
-                await session.execute(insert(OrderEventRow), [OrderEventRow.values(e) for e in applied])
+                await OrderEventRow.insert_all(session, applied)
                 await self._messaging.stage(session, [m for e in applied for m in requestor_messages(e)])
         self._messaging.written()
         for event, outcome in zip(events, outcomes):
