@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
+from functools import partial
+from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -19,7 +23,15 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    async def connect() -> aiosqlite.Connection:
+        database, *_ = cargs
+        connection = _StoppableConnection(partial(sqlite3.connect, database, **cparams), iter_chunk_size=64)
+        connection._thread.daemon = True  # as SQLAlchemy's own aiosqlite connect does
+        return await connection
+
+    engine = create_async_engine(url, async_creator=connect)
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    cparams["timeout"] = 30
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record):
@@ -40,6 +52,26 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine
+
+
+class _StoppableConnection(aiosqlite.Connection):
+    """aiosqlite's connection, safe to close after it was stopped.
+
+    A query cancelled mid-flight makes SQLAlchemy invalidate its connection: it starts a graceful
+    close in a shielded task and, if cancelled again meanwhile (a service stopping, a loop closing),
+    stops the worker thread at once. aiosqlite's graceful close then asks the stopped thread to stop
+    again and waits for an answer that never comes: the task hangs, and so does the loop's shutdown
+    that waits for it. Here a second stop is a no-op and a close after stop returns at once.
+    """
+
+    async def close(self) -> None:
+        if self._running:
+            await super().close()
+
+    def stop(self) -> Any:
+        if not self._running:  # the worker already has its stop order; it ends after it
+            return None
+        return super().stop()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
