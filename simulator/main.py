@@ -89,6 +89,11 @@ class SellerSimulator:
         consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest")
         await consumer.start()
         try:
+            # Fix the starting offsets now, so every notice published after this line is seen.
+            await consumer.seek_to_end()
+            for partition in consumer.assignment():
+                await consumer.position(partition)
+            log.info("listening for invitations on %s", topic)
             async for message in consumer:
                 value = json.loads(message.value)
                 payload = value["payload"]
@@ -100,6 +105,7 @@ class SellerSimulator:
             await consumer.stop()
 
     async def from_rest(self, seller_ids: list[str], every: float = 1.0) -> None:
+        log.info("listening for invitations: polling %d sellers' invitations", len(seller_ids))
         while True:
             for seller_id in seller_ids:
                 response = await self._http.get(f"/api/v1/sellers/{seller_id}/invitations")

@@ -168,3 +168,14 @@ def fake_google():
     fake, server = start_fake_google()
     yield fake
     server.shutdown()
+
+
+# --- time limits --------------------------------------------------------------------------------
+
+E2E_TIMEOUT_SECONDS = 300  # real processes on a loaded 2-core machine; the default (pyproject) is 60
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("e2e") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_SECONDS))

@@ -29,6 +29,7 @@ class ServiceProcess:
         self.ready_url = ready_url
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
+        self.ready_at: float | None = None  # time.monotonic() when it last answered ready
 
     def start(self) -> "ServiceProcess":
         output = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - closed with the process
@@ -37,7 +38,8 @@ class ServiceProcess:
         )
         return self
 
-    def wait_ready(self, timeout: float = 30.0) -> "ServiceProcess":
+    def wait_ready(self, timeout: float = 60.0) -> "ServiceProcess":
+        # Generous: a loaded 2-core machine can take seconds to import, migrate and bind.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -45,6 +47,7 @@ class ServiceProcess:
             try:
                 with urllib.request.urlopen(self.ready_url, timeout=1) as response:
                     if response.status == 200:
+                        self.ready_at = time.monotonic()
                         return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
@@ -109,6 +112,11 @@ def launch_stack(processor_db: str, requestor_db: str, kafka_bootstrap: str, log
              "DATABASE_URL": requestor_db},
         ready_url=f"http://127.0.0.1:{http_requestor}/ready", log_path=logs / "requestor.log",
     )
-    processor.start().wait_ready()
-    requestor.start().wait_ready()
+    try:
+        processor.start().wait_ready()
+        requestor.start().wait_ready()
+    except BaseException:  # whichever did start must not outlive the caller
+        requestor.stop()
+        processor.stop()
+        raise
     return Stack(processor, requestor, f"http://127.0.0.1:{http_processor}", f"http://127.0.0.1:{http_requestor}", grpc_port)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.timeout(300)  # starts both services, a broker and wrk
 
 
 def test_quick_benchmark_reports_every_figure(tmp_path):

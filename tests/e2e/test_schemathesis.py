@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(700)]  # the run itself is bounded at 600 s
 MAX_EXAMPLES = "10"
 
 

@@ -19,11 +19,14 @@ def test_simulated_sellers_quote_and_answer(stack, kafka_broker, tmp_path, sourc
     simulator = ServiceProcess(
         "simulator",
         [sys.executable, "-m", "simulator.main", "--processor", stack.processor_url, *args,
-         "--min-delay", "0.05", "--max-delay", "0.3", "--duration", "30", "--seed", "1"],
+         "--min-delay", "0.05", "--max-delay", "0.3", "--duration", "180", "--seed", "1"],
         env={"PYTHONPATH": str(ROOT)}, ready_url=stack.processor_url + "/health", log_path=tmp_path / "simulator.log",
     ).start()
     try:
-        time.sleep(1.5)  # subscribed before the first invitation
+        deadline = time.monotonic() + 60  # subscribed before the first invitation
+        while "listening for invitations" not in simulator.log_tail() and time.monotonic() < deadline:
+            assert simulator.process.poll() is None, simulator.log_tail()
+            time.sleep(0.1)
         buyer = httpx.Client(base_url=stack.requestor_url)
         order = f"ORD-SIM-{source}-{db_backend}"
         assert buyer.post("/api/v1/initiate", json={"OrderReqId": order, "SessionID": "S", "Notification type": "GChat"}).status_code == 202
@@ -31,7 +34,7 @@ def test_simulated_sellers_quote_and_answer(stack, kafka_broker, tmp_path, sourc
         def view():
             return buyer.get(f"/api/v1/orders/{order}").json()
 
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while len(view()["Proposals"]) < 10 and time.monotonic() < deadline:
             time.sleep(0.2)
         proposals = view()["Proposals"]
@@ -42,7 +45,7 @@ def test_simulated_sellers_quote_and_answer(stack, kafka_broker, tmp_path, sourc
             target = proposals[0]["ProposalID"]
             message = {"content": {"URLs": [], "MessageType": "text", "Message": "Can you ship faster?"}}
             assert buyer.post("/api/v1/followup", json={"OrderReqID": order, "Audience": [target], "Message": message}).status_code == 200
-            deadline = time.monotonic() + 15
+            deadline = time.monotonic() + 60
             while not [f for f in view()["FollowUps"] if f["Direction"] == "seller"] and time.monotonic() < deadline:
                 time.sleep(0.2)
             answers = [f for f in view()["FollowUps"] if f["Direction"] == "seller"]
