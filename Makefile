@@ -4,13 +4,28 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The one pin of uv (also listed in pyproject's dev extra, so `uv sync` keeps it in .venv, and in
+# the Dockerfiles' UV_VERSION; tests/deployment/test_docker.py checks the three agree).
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
+# Every uv command works on $(VENV), wherever it is run from.
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: install run demo test bench proto requirements clean
+.PHONY: install run demo test bench proto requirements lock lock-check clean
 
-$(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+# $(VENV) with the pinned uv in it (and nothing else needed: `lock` works even on a broken lock).
+define ENSURE_UV
+@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+@test "$$($(UV) --version 2>/dev/null | cut -d' ' -f2)" = "$(UV_VERSION)" \
+  || $(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+endef
+
+# Installs exactly what uv.lock pins (--frozen: the lock is used as is, never re-resolved) and
+# removes what it does not list. The msk-iam extra too: tests/shared/messaging/test_kafka_config.py
+# builds an IAM client configuration with the real signer, as the images run it.
+$(STAMP): pyproject.toml uv.lock
+	$(ENSURE_UV)
+	$(UV) sync --frozen --extra dev --extra msk-iam
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -29,8 +44,24 @@ test: install
 proto: install
 	$(PY) scripts/proto_compile.py
 
-requirements: install
+# The per-service requirements.txt files, exported from uv.lock (see `lock`).
+requirements:
+	$(ENSURE_UV)
 	$(PY) scripts/generate_requirements.py
+
+# The one command that updates the lock (after editing pyproject.toml's dependencies; add
+# LOCK_ARGS=--upgrade to take every newest allowed version), then the files exported from it.
+lock:
+	$(ENSURE_UV)
+	$(UV) lock $(LOCK_ARGS)
+	$(PY) scripts/generate_requirements.py
+
+# Fails when uv.lock does not satisfy pyproject.toml, or the requirements files are not its export
+# (CI runs it before the tests; it needs no install beyond uv).
+lock-check:
+	$(ENSURE_UV)
+	$(UV) lock --check
+	$(PY) scripts/generate_requirements.py --check
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -1,4 +1,4 @@
-"""Files generated from one source are current: requirements from pyproject.toml; the seed's proto
+"""Files generated from one source are current: requirements from uv.lock; the seed's proto
 commands produce exactly what `make proto` does."""
 import importlib.util
 import shutil
@@ -16,9 +16,17 @@ def load(script: str):
 
 
 def test_requirements_files_are_current():
-    expected = load("generate_requirements").requirements()
+    generator = load("generate_requirements")
+    # The lock itself answers pyproject.toml (what `make lock-check` checks in CI); offline and fast.
+    check = subprocess.run([generator.uv(), "lock", "--check", "--offline"], cwd=ROOT, capture_output=True, text=True)
+    assert check.returncode == 0, f"uv.lock does not match pyproject.toml: run `make lock`\n{check.stderr}"
+    # Offline too: `uv export --frozen` reads uv.lock only (parsing the lock here would re-implement it).
+    expected = generator.requirements()
     for service in ("requestor", "processor"):
-        assert (ROOT / service / "requirements.txt").read_text() == expected, "run: python scripts/generate_requirements.py"
+        assert (ROOT / service / "requirements.txt").read_text() == expected, "run: make lock"
+    pins = [line for line in expected.splitlines() if line and not line.startswith((" ", "#", "-e"))]
+    assert pins and all("==" in pin for pin in pins), "every requirement is pinned exactly"
+    assert expected.endswith("-e ..\n"), "the seed's `pip install -r requirements.txt` installs the project too"
 
 
 def test_seed_proto_commands_make_what_make_proto_makes(tmp_path):

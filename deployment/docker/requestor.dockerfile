@@ -4,14 +4,22 @@
 ARG PYTHON_IMAGE=python:3.11.10-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN python -m venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH
+# The Makefile's UV_VERSION (tests/deployment/test_docker.py checks they agree); build stage only.
+ARG UV_VERSION=0.13.9
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
+    UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never UV_PYTHON_PREFERENCE=only-system \
+    UV_NO_CACHE=1 UV_LINK_MODE=copy
+RUN pip install "uv==${UV_VERSION}"
 WORKDIR /src
-COPY pyproject.toml README.md LICENSE ./
+# Exactly what uv.lock pins (--frozen: never re-resolved), runtime dependencies and the msk-iam
+# extra (production may use MSK over IAM); first without the project, a layer that changes only
+# with the lock, then the project itself as a regular (not editable) install.
+COPY pyproject.toml uv.lock README.md LICENSE ./
+RUN uv sync --frozen --no-dev --extra msk-iam --no-editable --no-install-project
 COPY shared ./shared
 COPY requestor ./requestor
-RUN pip install . && find /opt/venv -name "__pycache__" -prune -exec rm -rf {} +
+RUN uv sync --frozen --no-dev --extra msk-iam --no-editable \
+ && find /opt/venv -name "__pycache__" -prune -exec rm -rf {} +
 
 FROM ${PYTHON_IMAGE}
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app \

@@ -4,12 +4,33 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.abc import AbstractTokenProvider
 
 from shared.config import CommonSettings
+
+
+MSK_IAM_EXTRA_MISSING = (
+    "KAFKA_SASL_MECHANISM=AWS_MSK_IAM needs the msk-iam extra (aws-msk-iam-sasl-signer-python), which is "
+    "not installed: install dcent-communicator[msk-iam] (in a checkout: `uv sync --frozen --extra msk-iam` "
+    "or `pip install -e '.[msk-iam]'`; the Docker images have it)"
+)
+
+
+def msk_iam_signer() -> Callable[[str], tuple[str, float]]:
+    """The signer of the optional msk-iam extra, imported only when IAM is configured.
+
+    Missing, it fails here, while the producer configuration is built at start-up, naming the
+    extra, rather than at the first token refresh inside aiokafka.
+    """
+    try:
+        from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
+    except ImportError as error:
+        raise ImportError(MSK_IAM_EXTRA_MISSING, name=error.name) from error
+    return MSKAuthTokenProvider.generate_auth_token
 
 
 class MskIamTokenProvider(AbstractTokenProvider):
@@ -19,18 +40,14 @@ class MskIamTokenProvider(AbstractTokenProvider):
     waits on it, and its token is reused until a minute before it expires.
     """
 
-    def __init__(self, region: str, *, generate=None) -> None:
+    def __init__(self, region: str, *, generate: Callable[[str], tuple[str, float]] | None = None) -> None:
         self._region = region
-        self._generate = generate
+        self._generate = generate if generate is not None else msk_iam_signer()
         self._token: str | None = None
         self._expires_at_ms = 0.0
         self._lock = asyncio.Lock()
 
     def _sign(self) -> tuple[str, float]:
-        if self._generate is None:
-            from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
-
-            self._generate = MSKAuthTokenProvider.generate_auth_token
         return self._generate(self._region)
 
     async def token(self) -> str:

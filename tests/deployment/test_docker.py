@@ -5,6 +5,7 @@ import importlib.util
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,37 @@ def test_dockerfile_copies_what_exists_runs_as_non_root_and_checks_health(servic
     assert "HEALTHCHECK" in kinds
     command = json.loads(next(args for kind, args in reversed(steps) if kind == "CMD"))
     assert command[:2] == ["python", "-m"] and importlib.util.find_spec(command[2]) is not None
+
+
+def uv_pins() -> dict[str, str]:
+    """Where uv's version is pinned: the Makefile (the one the installs read) and the dev extra."""
+    makefile = re.search(r"^UV_VERSION\s*:?=\s*(\S+)\s*$", (ROOT / "Makefile").read_text(), re.M)
+    dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    return {"Makefile": makefile and makefile.group(1),
+            "pyproject dev extra": next((d.split("==")[1] for d in dev if d.startswith("uv==")), None)}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_installs_exactly_the_lock_with_the_pinned_uv(service):
+    steps = instructions(DOCKER / f"{service}.dockerfile")
+    starts = [i for i, (kind, _) in enumerate(steps) if kind == "FROM"]
+    build = steps[starts[0]:starts[1]]
+    arg = next(args for kind, args in build if kind == "ARG" and args.startswith("UV_VERSION="))
+    assert set(uv_pins().values()) == {arg.split("=", 1)[1]}, f"uv pins disagree: {uv_pins()}, Dockerfile {arg}"
+    runs = [args for kind, args in build if kind == "RUN"]
+    assert any(re.search(r"pip install \S*uv==\$\{?UV_VERSION", run) for run in runs), "uv installed at the pinned version"
+    syncs = [shlex.split(run.split("&&")[0]) for run in runs if "uv sync" in run]
+    assert syncs, "installed by `uv sync` from uv.lock"
+    for sync in syncs:
+        assert {"--frozen", "--no-editable"} <= set(sync), "the lock as is (never re-resolved), not editable"
+        assert "msk-iam" in sync and "dev" not in sync, "runtime + the msk-iam extra, no dev tools"
+    first_sync = next(i for i, (kind, args) in enumerate(build) if kind == "RUN" and "uv sync" in args)
+    copied = [source for kind, args in build[:first_sync] if kind == "COPY" for source in shlex.split(args)[:-1]]
+    assert "uv.lock" in copied, "uv.lock is copied before the install"
+    assert not any(re.search(r"pip install (?!.*uv==)", run) for run in runs), "no unlocked pip install"
+    env = " ".join(args for kind, args in build if kind == "ENV")
+    assert "UV_PROJECT_ENVIRONMENT=/opt/venv" in env, "installed into the venv the runtime stage copies"
+    assert any(kind == "COPY" and "--from=build" in args and "/opt/venv" in args for kind, args in steps)
 
 
 def test_compose_services_ports_health_and_files(compose):
