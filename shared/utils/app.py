@@ -38,11 +38,11 @@ def service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         service = build()
-        await service.start()
-        setattr(app.state, name, service)
         try:
+            await service.start()
+            setattr(app.state, name, service)
             yield
-        finally:
+        finally:  # also after a failed start: what did start stops, and the engine is disposed
             await service.stop()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
