@@ -16,7 +16,9 @@ import asyncio
 import json
 import logging
 import random
+from collections.abc import Coroutine
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import httpx
 
@@ -32,7 +34,7 @@ class SellerSimulator:
         self._tasks: set[asyncio.Task] = set()
         self.proposals = 0
 
-    def _spawn(self, coroutine) -> None:
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -2,7 +2,9 @@
 checked by a server interceptor; TLS/mTLS credentials from files named in the settings."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import grpc
 
@@ -18,15 +20,13 @@ def bearer_metadata(token: str | None) -> tuple[tuple[str, str], ...]:
 
 
 def _terminator(handler: grpc.RpcMethodHandler, code: grpc.StatusCode, details: str) -> grpc.RpcMethodHandler:
-    async def refuse(_request, context):
+    # One coroutine for both kinds: grpc.aio runs a streaming handler that is a coroutine (not
+    # an async generator) as one that writes its responses itself; this one writes none.
+    async def refuse(_request: object, context: grpc.aio.ServicerContext[Any, Any]) -> NoReturn:
         await context.abort(code, details)
-
-    async def refuse_stream(_request, context):
-        await context.abort(code, details)
-        yield  # pragma: no cover - makes this an async generator, as a streaming handler must be
 
     if handler.unary_stream:
-        return grpc.unary_stream_rpc_method_handler(refuse_stream)
+        return grpc.unary_stream_rpc_method_handler(refuse)
     return grpc.unary_unary_rpc_method_handler(refuse)
 
 
@@ -34,13 +34,17 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, authenticator: Authenticator) -> None:
         self._authenticator = authenticator
 
-    async def intercept_service(self, continuation, handler_call_details):
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         if handler is None or handler_call_details.method.startswith(OPEN_METHOD_PREFIXES):
             return handler
         metadata = dict(handler_call_details.invocation_metadata or ())
-        header = metadata.get("authorization", "")
-        token = header[7:] if header[:7].lower() == "bearer " else None
+        header = metadata.get("authorization", "")  # text: only "-bin" keys carry bytes
+        token = header[7:] if isinstance(header, str) and header[:7].lower() == "bearer " else None
         try:
             self._authenticator.authenticate(token)
         except DomainError as refusal:
@@ -54,7 +58,7 @@ def _read(path: Path | None) -> bytes | None:
 
 def server_credentials(cert: Path, key: Path, client_ca: Path | None) -> grpc.ServerCredentials:
     return grpc.ssl_server_credentials(
-        [(_read(key), _read(cert))], root_certificates=_read(client_ca), require_client_auth=client_ca is not None
+        [(key.read_bytes(), cert.read_bytes())], root_certificates=_read(client_ca), require_client_auth=client_ca is not None
     )
 
 

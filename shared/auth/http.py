@@ -7,6 +7,7 @@ from fastapi.security import HTTPBearer
 
 from shared.auth.principal import ANYONE, Principal, Role
 from shared.auth.tokens import TokenSigner
+from shared.config import CommonSettings
 from shared.errors import Forbidden, Unauthorized
 
 # auto_error=False: the Authenticator decides (authentication may be off), and its refusals
@@ -36,5 +37,5 @@ class Authenticator:
         return principal
 
 
-def authenticator_for(settings, roles: Collection[Role]) -> Authenticator:
+def authenticator_for(settings: CommonSettings, roles: Collection[Role]) -> Authenticator:
     return Authenticator(TokenSigner(settings.token_secrets()) if settings.auth_required else None, roles=roles)

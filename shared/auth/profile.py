@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 
+from shared.config import CommonSettings
+
 log = logging.getLogger("dcent.security")
 
 
-def announce(settings, service: str) -> None:
+def announce(settings: CommonSettings, service: str) -> None:
     if settings.auth_required:
         log.info("%s: authentication on (%s profile)", service, settings.environment)
         return

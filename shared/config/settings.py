@@ -6,7 +6,7 @@ cached `get_settings()`), never at import, so tests construct their own.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -94,7 +94,7 @@ class CommonSettings(BaseSettings):
         return problems
 
     @model_validator(mode="after")
-    def _refuse_unsafe_production(self):
+    def _refuse_unsafe_production(self) -> Self:
         if self.environment == "production" and (problems := self.production_problems()):
             raise ValueError("the production profile refuses to start: " + "; ".join(problems))
         return self

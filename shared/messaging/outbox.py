@@ -41,7 +41,7 @@ class OutboxRowMixin:
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
 
 
-def envelope(row, source: str) -> tuple[bytes, list[tuple[str, bytes]]]:
+def envelope(row: OutboxRowMixin, source: str) -> tuple[bytes, list[tuple[str, bytes]]]:
     """The JSON value and headers of one Kafka message."""
     value = json.dumps({
         "event_id": row.event_id, "event_type": row.event_type, "order_req_id": row.order_req_id,
@@ -170,7 +170,7 @@ class OutboxRelay:
             raise error
         return sent
 
-    def _record(self, row) -> Record:
+    def _record(self, row: OutboxRowMixin) -> Record:
         value, headers = envelope(row, self._source)
         return self._names.get(row.topic, row.topic), row.key.encode(), value, headers
 

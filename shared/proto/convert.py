@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import cast
 
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from shared.models.events import (
     EditLockPayload,
+    EventPayload,
     FollowUpPayload,
     NoticeFailedPayload,
     OrderEvent,
@@ -21,9 +24,14 @@ from shared.models.proposals import AudienceMiss, FollowUpReceipt
 from shared.models.states import OrderState, ProposalState
 from shared.proto import communicator_pb2 as pb
 
-_ORDER_STATE_TO_PB = {state: pb.OrderState.Value(f"ORDER_STATE_{state.name}") for state in OrderState}
+# protoc's .pyi types EnumTypeWrapper.Value() as a plain int; the value is the enum's.
+_ORDER_STATE_TO_PB = {
+    state: cast(pb.OrderState, pb.OrderState.Value(f"ORDER_STATE_{state.name}")) for state in OrderState
+}
 _ORDER_STATE_FROM_PB = {v: k for k, v in _ORDER_STATE_TO_PB.items()}
-_PROPOSAL_STATE_TO_PB = {state: pb.ProposalState.Value(f"PROPOSAL_STATE_{state.name}") for state in ProposalState}
+_PROPOSAL_STATE_TO_PB = {
+    state: cast(pb.ProposalState, pb.ProposalState.Value(f"PROPOSAL_STATE_{state.name}")) for state in ProposalState
+}
 _PROPOSAL_STATE_FROM_PB = {v: k for k, v in _PROPOSAL_STATE_TO_PB.items()}
 
 
@@ -35,7 +43,7 @@ def _ts(value: datetime | None) -> Timestamp | None:
     return stamp
 
 
-def _dt(message, field: str) -> datetime | None:
+def _dt(message: Message, field: str) -> datetime | None:
     if not message.HasField(field):
         return None
     return getattr(message, field).ToDatetime(tzinfo=timezone.utc)
@@ -163,17 +171,20 @@ def event_to_pb(event: OrderEvent) -> pb.OrderStreamResponse:
     return response
 
 
-def _payload_from_pb(message: pb.OrderStreamResponse):
+def _payload_from_pb(message: pb.OrderStreamResponse) -> EventPayload:
     kind = message.WhichOneof("payload")
     if kind == "status":
-        s = message.status
+        status = message.status
         return OrderStatusPayload(
-            state=_ORDER_STATE_FROM_PB[s.state], reason=s.reason, winning_proposal_id=s.winning_proposal_id,
-            expires_at=_dt(s, "expires_at"), session_id=s.session_id,
+            state=_ORDER_STATE_FROM_PB[status.state], reason=status.reason,
+            winning_proposal_id=status.winning_proposal_id, expires_at=_dt(status, "expires_at"),
+            session_id=status.session_id,
         )
     if kind == "sellers_selected":
-        s = message.sellers_selected
-        return SellersSelectedPayload(sellers=[seller_from_pb(x) for x in s.sellers], ranking_source=s.ranking_source)
+        selected = message.sellers_selected
+        return SellersSelectedPayload(
+            sellers=[seller_from_pb(x) for x in selected.sellers], ranking_source=selected.ranking_source,
+        )
     if kind == "proposal":
         p = message.proposal
         return ProposalPayload(

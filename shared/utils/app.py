@@ -2,7 +2,7 @@
 error handlers, /health and /ready."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
@@ -36,7 +36,7 @@ def service_app(
     """`build()` runs inside the lifespan (the running loop); the result is `app.state.<name>`."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = build()
         try:
             await service.start()

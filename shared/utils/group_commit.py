@@ -8,7 +8,7 @@ that fails as a whole fails every caller in it, and nothing of it was committed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -16,19 +16,19 @@ Outcome = TypeVar("Outcome")
 
 
 class GroupCommit(Generic[Item, Outcome]):
-    def __init__(self, apply_batch: Callable[[list[Item]], Awaitable[list[Outcome | Exception]]], *,
+    def __init__(self, apply_batch: Callable[[list[Item]], Awaitable[Sequence[Outcome | Exception]]], *,
                  max_batch: int = 500) -> None:
         self._apply_batch = apply_batch
         self._max_batch = max_batch
-        self._pending: list[tuple[Item, asyncio.Future]] = []
+        self._pending: list[tuple[Item, asyncio.Future[Outcome]]] = []
         self._ready = asyncio.Event()
-        self._worker: asyncio.Task | None = None
-        self._in_flight: list[tuple[Item, asyncio.Future]] = []
+        self._worker: asyncio.Task[None] | None = None
+        self._in_flight: list[tuple[Item, asyncio.Future[Outcome]]] = []
 
     async def submit(self, item: Item) -> Outcome:
         if self._worker is None:
             self._worker = asyncio.create_task(self._run(), name="group-commit")
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         self._ready.set()
         return await future
@@ -42,6 +42,7 @@ class GroupCommit(Generic[Item, Outcome]):
                 live = self._in_flight = [(item, future) for item, future in batch if not future.cancelled()]
                 if not live:
                     continue
+                outcomes: Sequence[Outcome | Exception]
                 try:
                     outcomes = await self._apply_batch([item for item, _ in live])
                 except Exception as exc:  # nothing of the batch is committed: each caller retries

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
+from starlette.types import Send
 
 from shared.errors import DomainError, Unauthorized, Unavailable
 
@@ -19,8 +22,8 @@ def refusal_body(reason: str, field: str | None = None) -> dict:
     return {"detail": {"reason": reason, **({"field": field} if field else {})}}
 
 
-async def send_refusal(send, status: int, reason: str, *, field: str | None = None,
-                       headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def send_refusal(send: Send, status: int, reason: str, *, field: str | None = None,
+                       headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     """The same refusal written by a pure ASGI middleware (before FastAPI sees the request)."""
     body = json.dumps(refusal_body(reason, field)).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
@@ -28,7 +31,8 @@ async def send_refusal(send, status: int, reason: str, *, field: str | None = No
     await send({"type": "http.response.body", "body": body})
 
 
-async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError), "registered for DomainError only"
     headers = None
     if isinstance(exc, Unavailable):
         headers = {"Retry-After": RETRY_AFTER_SECONDS}
@@ -54,7 +58,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ConnectionError, _database_unavailable)  # refused or reset on connect
 
 
-def error_responses(*statuses: int) -> dict[int, dict]:
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the refusals an endpoint can answer."""
     meaning = {
         401: "No bearer token, or one that does not verify (authentication on)",

@@ -11,6 +11,9 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db.idempotency import Claimed, IdempotencyStore, InProgress, Mismatch, Stored
 from shared.utils.http_errors import send_refusal
@@ -30,13 +33,22 @@ def _sha256(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class _Answer:
+    """What the app answered, as it streams out (a 500 unless it says otherwise)."""
+
+    status: int = 500
+    content_type: str = ""
+    body: bytearray = field(default_factory=bytearray)
+
+
 class IdempotencyKeys:
-    def __init__(self, app, store: Callable[[], IdempotencyStore | None]) -> None:
+    def __init__(self, app: ASGIApp, store: Callable[[], IdempotencyStore | None]) -> None:
         self.app = app
         self._store = store
         self._last_purge = 0.0
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT"):
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
@@ -72,24 +84,24 @@ class IdempotencyKeys:
         assert isinstance(claim, Claimed)
         await self._run_and_keep(scope, bytes(body), send, store, caller)
 
-    async def _run_and_keep(self, scope, body: bytes, send, store: IdempotencyStore, caller: str) -> None:
+    async def _run_and_keep(self, scope: Scope, body: bytes, send: Send, store: IdempotencyStore, caller: str) -> None:
         delivered = False
 
-        async def receive_once():
+        async def receive_once() -> Message:
             nonlocal delivered
             if delivered:
                 return {"type": "http.disconnect"}
             delivered = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        answer = {"status": 500, "content_type": "", "body": bytearray()}
+        answer = _Answer()
 
-        async def capture(message):
+        async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
-                answer["content_type"] = dict(message.get("headers", [])).get(b"content-type", b"").decode("latin-1")
+                answer.status = message["status"]
+                answer.content_type = dict(message.get("headers", [])).get(b"content-type", b"").decode("latin-1")
             elif message["type"] == "http.response.body":
-                answer["body"] += message.get("body", b"")
+                answer.body += message.get("body", b"")
             await send(message)
 
         try:
@@ -97,14 +109,13 @@ class IdempotencyKeys:
         except BaseException:
             await store.release(caller)
             raise
-        status = answer["status"]
-        if status >= 500 or status in NOT_KEPT:
+        if answer.status >= 500 or answer.status in NOT_KEPT:
             await store.release(caller)
         else:
-            await store.complete(caller, status, answer["content_type"], bytes(answer["body"]))
+            await store.complete(caller, answer.status, answer.content_type, bytes(answer.body))
 
     @staticmethod
-    async def _replay(send, stored: Stored) -> None:
+    async def _replay(send: Send, stored: Stored) -> None:
         headers = [(b"content-length", str(len(stored.body)).encode()), (b"idempotent-replayed", b"true")]
         if stored.content_type:
             headers.append((b"content-type", stored.content_type.encode("latin-1")))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import uvicorn
 from fastapi import FastAPI
@@ -16,5 +17,5 @@ def serve(app: FastAPI, settings: CommonSettings, *, graceful_seconds: float = 1
         host=settings.bind_host,
         port=settings.http_port,
         log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=graceful_seconds,
+        timeout_graceful_shutdown=math.ceil(graceful_seconds),  # uvicorn counts whole seconds
     )

@@ -71,15 +71,15 @@ class Wakeups:
 
     def start(self) -> None:
         if self._latest_seqs is not None and self._poller is None:
-            self._poller = asyncio.create_task(self._poll(), name="tail-poller")
+            self._poller = asyncio.create_task(self._poll(self._latest_seqs), name="tail-poller")
 
-    async def _poll(self) -> None:
+    async def _poll(self, latest_seqs: LatestSeqs) -> None:
         while not self.closing:
             await asyncio.sleep(self._poll_seconds)
             orders = list(self._subscribers)
             for start in range(0, len(orders), self.POLL_CHUNK):
                 try:
-                    latest = await self._latest_seqs(orders[start:start + self.POLL_CHUNK])
+                    latest = await latest_seqs(orders[start:start + self.POLL_CHUNK])
                 except Exception:  # the database may be away; readers are woken by local commits meanwhile
                     log.warning("polling the order logs failed; retrying in %.1f s", self._poll_seconds, exc_info=True)
                     break
@@ -129,6 +129,7 @@ async def tail(
     with wakeups.subscribe(order_req_id) as subscription:
         subscription.seen_seq = after_seq
         events, from_database = await read_after(order_req_id, after_seq), True
+        event: OrderEvent | None = None
         while not wakeups.closing:
             for event in events:
                 yield event
@@ -136,7 +137,7 @@ async def tail(
                 if event.is_terminal:
                     return
             more = from_database and bool(events)  # a database page may have more behind it; else wait
-            events = event = None  # an idle reader holds no events: 10,000 idle streams held their replays
+            events, event = [], None  # an idle reader holds no events: 10,000 idle streams held their replays
             if not more:
                 await subscription.wake.wait()
             subscription.wake.clear()  # before reading, so a commit during the read is not missed

@@ -16,6 +16,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 MAX_DESTINATIONS = 25
 PATH = "/maps/api/distancematrix/json"
+Point = tuple[float, float]  # (lat, lng)
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,13 @@ class DistanceMatrixClient:
         self._backoff_initial = backoff_initial
         self.requests_made = 0
 
-    async def distances(self, origin: tuple[float, float], destinations: list[tuple[float, float]]) -> list[RoadDistance]:
+    async def distances(self, origin: Point, destinations: list[Point]) -> list[RoadDistance]:
         """One RoadDistance per destination, in order."""
         chunks = [destinations[i:i + MAX_DESTINATIONS] for i in range(0, len(destinations), MAX_DESTINATIONS)]
         answers = await asyncio.gather(*(self._chunk(origin, chunk) for chunk in chunks))
         return [distance for answer in answers for distance in answer]
 
-    async def _chunk(self, origin, chunk) -> list[RoadDistance]:
+    async def _chunk(self, origin: Point, chunk: list[Point]) -> list[RoadDistance]:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential_jitter(multiplier=self._backoff_initial, max=5, jitter=self._backoff_initial),
@@ -73,7 +74,7 @@ class DistanceMatrixClient:
                     return await self._request(origin, chunk)
         raise AssertionError("unreachable")
 
-    async def _request(self, origin, chunk) -> list[RoadDistance]:
+    async def _request(self, origin: Point, chunk: list[Point]) -> list[RoadDistance]:
         params = {
             "origins": _point(origin),
             "destinations": "|".join(_point(d) for d in chunk),
@@ -114,5 +115,5 @@ class DistanceMatrixClient:
         ]
 
 
-def _point(point: tuple[float, float]) -> str:
+def _point(point: Point) -> str:
     return f"{point[0]:.6f},{point[1]:.6f}"

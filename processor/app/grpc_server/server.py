@@ -20,7 +20,8 @@ SERVICE_NAMES = (
 
 class ProcessorGrpcServer:
     def __init__(
-        self, streaming, non_streaming, *, host: str, port: int, max_workers: int,
+        self, streaming: pb_grpc.OrderStreamingServiceServicer, non_streaming: pb_grpc.OrderNonStreamingServiceServicer,
+        *, host: str, port: int, max_workers: int,
         interceptors: Sequence[grpc.aio.ServerInterceptor] = (), credentials: grpc.ServerCredentials | None = None,
         health_port: int | None = None,
     ) -> None:

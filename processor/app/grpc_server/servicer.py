@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any, TypeAlias, TypeVar
 
 import grpc
 from pydantic import TypeAdapter, ValidationError
@@ -12,12 +13,17 @@ from processor.app.services.followups import FollowUpService
 from processor.app.services.orders import InitiateCommand, OrderService
 from shared.errors import DomainError, InvalidInput
 from shared.models.common import Identifier
+from shared.models.orders import OrderSummary
 from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.proto import convert
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 _IDENTIFIER = TypeAdapter(Identifier)
+Servicer = TypeVar("Servicer")
+Request = TypeVar("Request")
+Response = TypeVar("Response")
+Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"  # generic only in the stubs
 
 
 def _identifier(value: str, field: str) -> str:
@@ -27,11 +33,13 @@ def _identifier(value: str, field: str) -> str:
         raise InvalidInput(f"{field}: {exc.errors()[0]['msg']}", field=field) from None
 
 
-def domain_errors(method: Callable) -> Callable:
+def domain_errors(
+    method: Callable[[Servicer, Request, Context], Awaitable[Response]],
+) -> Callable[[Servicer, Request, Context], Coroutine[Any, Any, Response]]:
     """Turn a DomainError or invalid model into the matching gRPC status, message = the reason."""
 
     @functools.wraps(method)
-    async def wrapper(self, request, context: grpc.aio.ServicerContext):
+    async def wrapper(self: Servicer, request: Request, context: Context) -> Response:
         try:
             return await method(self, request, context)
         except DomainError as exc:
@@ -52,7 +60,7 @@ class OrderNonStreamingServicer(pb_grpc.OrderNonStreamingServiceServicer):
         self._queue = queue
 
     @domain_errors
-    async def InitiateOrder(self, request: pb.InitiateOrderRequest, context) -> pb.OrderActionResponse:
+    async def InitiateOrder(self, request: pb.InitiateOrderRequest, context: Context) -> pb.OrderActionResponse:
         summary = await self._orders.initiate(InitiateCommand(
             order_req_id=_identifier(request.order_req_id, "order_req_id"),
             session_id=_identifier(request.session_id, "session_id"),
@@ -62,7 +70,7 @@ class OrderNonStreamingServicer(pb_grpc.OrderNonStreamingServiceServicer):
         return pb.OrderActionResponse(order=convert.summary_to_pb(summary), seq=summary.last_seq)
 
     @domain_errors
-    async def ProcessFollowUp(self, request: pb.FollowUpRequest, context) -> pb.FollowUpResponse:
+    async def ProcessFollowUp(self, request: pb.FollowUpRequest, context: Context) -> pb.FollowUpResponse:
         order_req_id = _identifier(request.order_req_id, "order_req_id")
         audience = [_identifier(a, "audience") for a in request.audience]
         if not audience:
@@ -75,22 +83,24 @@ class OrderNonStreamingServicer(pb_grpc.OrderNonStreamingServiceServicer):
         return convert.follow_up_receipt_to_pb(receipt)
 
     @domain_errors
-    async def FinalizeOrder(self, request: pb.FinalizeOrderRequest, context) -> pb.OrderActionResponse:
+    async def FinalizeOrder(self, request: pb.FinalizeOrderRequest, context: Context) -> pb.OrderActionResponse:
         order_req_id = _identifier(request.order_req_id, "order_req_id")
         proposal_id = _identifier(request.proposal_id, "proposal_id")
         return await self._control(order_req_id, lambda: self._orders.finalize(order_req_id, proposal_id))
 
     @domain_errors
-    async def PauseOrder(self, request: pb.OrderControlRequest, context) -> pb.OrderActionResponse:
+    async def PauseOrder(self, request: pb.OrderControlRequest, context: Context) -> pb.OrderActionResponse:
         order_req_id = _identifier(request.order_req_id, "order_req_id")
         return await self._control(order_req_id, lambda: self._orders.pause(order_req_id, request.reason))
 
     @domain_errors
-    async def ResumeOrder(self, request: pb.OrderControlRequest, context) -> pb.OrderActionResponse:
+    async def ResumeOrder(self, request: pb.OrderControlRequest, context: Context) -> pb.OrderActionResponse:
         order_req_id = _identifier(request.order_req_id, "order_req_id")
         return await self._control(order_req_id, lambda: self._orders.resume(order_req_id, request.reason))
 
-    async def _control(self, order_req_id: str, action) -> pb.OrderActionResponse:
+    async def _control(
+        self, order_req_id: str, action: Callable[[], Awaitable[tuple[OrderSummary, int]]]
+    ) -> pb.OrderActionResponse:
         summary, seq = await self._queue.run(action, priority=Priority.CONTROL, name=f"control:{order_req_id}")
         return pb.OrderActionResponse(order=convert.summary_to_pb(summary), seq=seq)
 
@@ -102,7 +112,9 @@ class OrderStreamingServicer(pb_grpc.OrderStreamingServiceServicer):
         self._orders = orders
         self._log = log
 
-    async def ProcessOrderStream(self, request: pb.OrderStreamRequest, context: grpc.aio.ServicerContext):
+    async def ProcessOrderStream(
+        self, request: pb.OrderStreamRequest, context: Context
+    ) -> AsyncIterator[pb.OrderStreamResponse]:
         try:
             order_req_id = _identifier(request.order_req_id, "order_req_id")
             await self._orders.summary(order_req_id)

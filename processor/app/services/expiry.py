@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -50,11 +51,11 @@ class ExpirySweeper:
                 select(EditLock.order_req_id).where(EditLock.expires_at <= now).distinct()
             )).all()
         jobs = [
-            self._queue.run(lambda o=order_id: self._orders.expire_if_due(o), priority=Priority.CONTROL,
+            self._queue.run(partial(self._orders.expire_if_due, order_id), priority=Priority.CONTROL,
                             deadline=expires_at.timestamp(), name=f"expire:{order_id}")
             for order_id, expires_at in due_orders
         ] + [
-            self._queue.run(lambda o=order_id: self._proposals.release_lapsed_locks(o), priority=Priority.CONTROL,
+            self._queue.run(partial(self._proposals.release_lapsed_locks, order_id), priority=Priority.CONTROL,
                             name=f"unlock:{order_id}")
             for order_id in lapsed_lock_orders
         ]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -221,7 +221,7 @@ class OrderService:
     # --- helpers ---------------------------------------------------------------------------
 
     @staticmethod
-    def _check(order: Order, target: OrderState, now) -> None:
+    def _check(order: Order, target: OrderState, now: datetime) -> None:
         current = effective_state(order, now)
         if current is OrderState.EXPIRED and order.state != OrderState.EXPIRED.value:
             raise Conflict(f"order {order.order_req_id} expired at {order.expires_at.isoformat()}")

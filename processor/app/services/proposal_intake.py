@@ -36,7 +36,9 @@ def receipt(submission: ProposalSubmission, proposal: Proposal, result: str) -> 
 class ProposalIntake:
     def __init__(self, store: OrderStore, *, max_batch: int = 200) -> None:
         self._store = store
-        self._group: GroupCommit[ProposalSubmission, Outcome] = GroupCommit(self._decide, max_batch=max_batch)
+        # A refusal (DomainError) among the outcomes is raised to its submitter by the group commit.
+        self._group: GroupCommit[ProposalSubmission, ProposalReceipt | None] = GroupCommit(
+            self._decide, max_batch=max_batch)
 
     async def submit(self, submission: ProposalSubmission) -> ProposalReceipt | None:
         """The receipt of a new proposal; None when the submission must take the one-at-a-time path."""

@@ -63,13 +63,18 @@ def great_circle_selection(ranked: list[tuple[float, SellerCandidate]], limit: i
 
 
 def road_selection(pool: list[tuple[float, SellerCandidate]], roads: list[RoadDistance], limit: int) -> Selection:
-    routable = [(road, km, c) for road, (km, c) in zip(roads, pool) if road.status == "OK" and road.distance_m is not None]
-    routable.sort(key=lambda t: (t[0].duration_s if t[0].duration_s is not None else float("inf"), t[0].distance_m, t[2].seller_id))
-    unroutable = [(km, c) for road, (km, c) in zip(roads, pool) if not (road.status == "OK" and road.distance_m is not None)]
+    routable: list[tuple[RoadDistance, int, SellerCandidate]] = []  # (road, metres, candidate)
+    unroutable: list[tuple[float, SellerCandidate]] = []  # (km, candidate)
+    for road, (km, c) in zip(roads, pool, strict=True):  # one road per candidate, in order
+        if road.status == "OK" and road.distance_m is not None:
+            routable.append((road, road.distance_m, c))
+        else:
+            unroutable.append((km, c))
+    routable.sort(key=lambda t: (t[0].duration_s if t[0].duration_s is not None else float("inf"), t[1], t[2].seller_id))
     chosen: list[SelectedSeller] = [
-        SelectedSeller(seller_id=c.seller_id, name=c.name, rank=0, distance_km=road.distance_m / 1000,
+        SelectedSeller(seller_id=c.seller_id, name=c.name, rank=0, distance_km=metres / 1000,
                        duration_s=road.duration_s, source="google")
-        for road, _km, c in routable
+        for road, metres, c in routable
     ] + [
         SelectedSeller(seller_id=c.seller_id, name=c.name, rank=0, distance_km=round(km, 3), source="haversine")
         for km, c in unroutable

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from processor.app.db.tables import Seller, SellerIndustry
@@ -64,7 +64,7 @@ def parse_csv(text: str) -> list[SellerRecord]:
     return RECORDS.validate_python(rows)
 
 
-def bounding_box(lat: float, lng: float, radius_km: float):
+def bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, list[tuple[float, float]]]:
     """(lat_min, lat_max, [(lng_min, lng_max), ...]): one lng range, two across the antimeridian."""
     dlat = radius_km / KM_PER_DEGREE
     lat_min, lat_max = max(-90.0, lat - dlat), min(90.0, lat + dlat)
@@ -114,7 +114,10 @@ class SellerDirectory:
         await self.upsert([record.model_copy(update={"active": False})])
         return record.model_copy(update={"active": False})
 
-    async def list(self, *, industry: str | None, active: bool | None, limit: int, offset: int) -> tuple[list[SellerRecord], int]:
+    async def page(
+        self, *, industry: str | None, active: bool | None, limit: int, offset: int
+    ) -> tuple[list[SellerRecord], int]:
+        """One page of sellers by id, and how many match in all."""
         query = select(Seller)
         if industry:
             query = query.where(Seller.seller_id.in_(
@@ -156,7 +159,7 @@ class SellerDirectory:
         )
         return await self._candidates(query)
 
-    async def _candidates(self, query) -> list[SellerCandidate]:
+    async def _candidates(self, query: Select[str, str, float, float]) -> list[SellerCandidate]:
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
         return [SellerCandidate(seller_id, name, lat, lng) for seller_id, name, lat, lng in rows]

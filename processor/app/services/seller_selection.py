@@ -5,6 +5,7 @@ import logging
 
 from processor.app.adapters.google_distance_matrix import DistanceMatrixClient, DistanceMatrixError
 from processor.app.services.select_sellers import (
+    SellerCandidate,
     Selection,
     by_directory_order,
     by_great_circle,
@@ -51,7 +52,9 @@ class SellerSelector:
             return great_circle_selection(ranked, limit, f"Google Distance Matrix failed: {exc}")
         return road_selection(pool, roads, limit)
 
-    async def _nearest(self, industry: str | None, origin: Location, wanted: int):
+    async def _nearest(
+        self, industry: str | None, origin: Location, wanted: int
+    ) -> list[tuple[float, SellerCandidate]]:
         """The `wanted` nearest within SEARCH_RADIUS_KM, reading as few index rows as it can.
 
         Search a small circle first and double it until it holds `wanted` sellers (or is the

@@ -138,5 +138,5 @@ class ProposalService:
                 select(EditLock).where(EditLock.order_req_id == order_req_id, EditLock.expires_at <= now)
             )).all()
             for lock in lapsed:
-                proposal = await change.session.get(Proposal, lock.proposal_id)
+                proposal = await change.session.get_one(Proposal, lock.proposal_id)  # a lock's proposal exists (FK)
                 await release_lock(change, proposal, lock, reason="expired")

@@ -6,7 +6,11 @@ call's deadline.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import grpc
+from google.protobuf.message import Message
 
 from shared.errors import from_grpc_code
 from shared.models.messages import MessageContent
@@ -16,6 +20,8 @@ from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.proto import convert
 
+Response = TypeVar("Response")
+
 
 class ProcessorClient:
     def __init__(self, channel: grpc.aio.Channel, *, timeout: float, metadata: tuple[tuple[str, str], ...] = ()) -> None:
@@ -23,7 +29,7 @@ class ProcessorClient:
         self._timeout = timeout
         self._metadata = metadata
 
-    async def _call(self, method, request):
+    async def _call(self, method: Callable[..., Awaitable[Response]], request: Message) -> Response:
         try:
             return await method(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.aio.AioRpcError as exc:

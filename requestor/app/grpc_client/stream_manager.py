@@ -42,7 +42,7 @@ class OrderStreamManager:
         if order_req_id not in self._tasks:
             task = asyncio.create_task(self._follow(order_req_id), name=f"stream:{order_req_id}")
             self._tasks[order_req_id] = task
-            task.add_done_callback(lambda _t, o=order_req_id: self._tasks.pop(o, None))
+            task.add_done_callback(lambda _task: self._tasks.pop(order_req_id, None))
 
     async def _follow(self, order_req_id: str) -> None:
         delay = self._retry_initial

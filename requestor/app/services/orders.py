@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from pydantic import BaseModel
@@ -181,7 +182,9 @@ class BuyerOrders:
     # --- helpers ---------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def _refusals_published(self, action: str, key: Key, order_req_id: str, request: BaseModel):
+    async def _refusals_published(
+        self, action: str, key: Key, order_req_id: str, request: BaseModel
+    ) -> AsyncIterator[None]:
         """A refused buyer request also goes to REQ_failures, with its reason."""
         try:
             yield

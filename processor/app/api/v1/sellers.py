@@ -47,7 +47,7 @@ async def list_sellers(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_SQL_INT)] = 0,
 ) -> SellerPage:
-    sellers, total = await processor.directory.list(industry=industry, active=active, limit=limit, offset=offset)
+    sellers, total = await processor.directory.page(industry=industry, active=active, limit=limit, offset=offset)
     return SellerPage(sellers=sellers, total=total)
 
 
@@ -122,9 +122,12 @@ async def import_sellers(request: Request, processor: ProcessorDep) -> ImportRes
         else:
             raise InvalidInput("send application/json (an array of sellers) or text/csv", field="content-type")
     except (ValidationError, UnicodeDecodeError) as exc:
-        detail = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": str(exc)}
-        where = ".".join(str(p) for p in detail["loc"])
-        raise InvalidInput(f"{where}: {detail['msg']}" if where else detail["msg"], field=where or None) from None
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            where, message = ".".join(str(p) for p in first["loc"]), first["msg"]
+        else:
+            where, message = "", str(exc)
+        raise InvalidInput(f"{where}: {message}" if where else message, field=where or None) from None
     return ImportResult(imported=await processor.directory.upsert(records))
 
 

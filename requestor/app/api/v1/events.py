@@ -5,6 +5,7 @@ exactly what it missed, then live updates. Idle streams get keep-alive comments.
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
@@ -37,7 +38,7 @@ async def order_events(
             raise InvalidInput("Last-Event-ID must be the seq of the last event received", field="Last-Event-ID")
         after_seq = int(last_event_id)
 
-    async def events():
+    async def events() -> AsyncIterator[ServerSentEvent]:
         async for event in requestor.updater.log.follow(order_req_id, after_seq):
             yield ServerSentEvent(id=str(event.seq), event=event.event_type.value, data=event.model_dump_json())
             del event  # not held while the stream idles
