@@ -65,7 +65,8 @@ class ServiceProcess:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
 
-    def stop(self, timeout: float = 15.0) -> int | None:
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM, then SIGKILL after `timeout`: the exit code (negative: killed by that signal)."""
         if not self.process or self.process.poll() is not None:
             return self.process.returncode if self.process else None
         self.process.send_signal(signal.SIGTERM)
@@ -88,9 +89,9 @@ class Stack:
         self.processor.stop()
         self.processor.start().wait_ready()
 
-    def stop(self) -> None:
-        for service in (self.requestor, self.processor):
-            service.stop()
+    def stop(self) -> dict[str, int | None]:
+        """Both stopped with SIGTERM; their exit codes by name."""
+        return {service.name: service.stop() for service in (self.requestor, self.processor)}
 
 
 def launch_stack(processor_db: str, requestor_db: str, kafka_bootstrap: str, logs: Path,

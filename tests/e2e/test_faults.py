@@ -81,6 +81,16 @@ async def buyer_view(client: httpx.AsyncClient, stack, order_id: str) -> dict:
     return response.json()
 
 
+async def sse_arrivals(client: httpx.AsyncClient, stack, order_id: str, after_seq: int, arrivals: list[float]) -> None:
+    """Append the arrival time of each event the Requestor pushes on the buyer's SSE stream."""
+    url = f"{stack.requestor_url}/api/v1/orders/{order_id}/events?after_seq={after_seq}"
+    async with client.stream("GET", url, timeout=httpx.Timeout(WAIT_SECONDS, read=None)) as response:
+        assert response.status_code == 200, await response.aread()
+        async for line in response.aiter_lines():
+            if line.startswith("data:"):
+                arrivals.append(time.monotonic())
+
+
 async def processor_last_seq(client: httpx.AsyncClient, stack, order_id: str) -> int:
     return (await client.get(f"{stack.processor_url}/api/v1/orders/{order_id}")).json()["LastSeq"]
 
@@ -117,16 +127,19 @@ async def test_processor_sigkill_with_1000_proposals_in_flight(stack):
             await asyncio.sleep(0.005)
         stack.processor.kill()
         killed_at = accepted
-        await asyncio.to_thread(stack.processor.start().wait_ready)
-
-        # The stream is back: the Requestor receives an event written after the restart. Timed
-        # from the moment the Processor answered ready, to the answer that shows the event.
-        restarted = stack.processor.ready_at
-        before = await processor_last_seq(client, stack, "ORD-KILL")
-        async with asyncio.timeout(WAIT_SECONDS):
-            while (await buyer_view(client, stack, "ORD-KILL"))["LastSeq"] <= before:
-                await asyncio.sleep(0.02)
-        stream_back = time.monotonic() - restarted
+        # The stream is back when the Requestor stores events again. Its SSE pushes each event as
+        # it is stored: timed from the moment the Processor answered ready to the first push after.
+        arrivals: list[float] = []
+        frozen_seq = (await buyer_view(client, stack, "ORD-KILL"))["LastSeq"]
+        pushes = asyncio.create_task(sse_arrivals(client, stack, "ORD-KILL", frozen_seq, arrivals))
+        try:
+            await asyncio.to_thread(stack.processor.start().wait_ready)
+            async with asyncio.timeout(WAIT_SECONDS):
+                while not [t for t in arrivals if t >= stack.processor.ready_at]:
+                    await asyncio.sleep(0.01)
+        finally:
+            pushes.cancel()
+        stream_back = min(t for t in arrivals if t >= stack.processor.ready_at) - stack.processor.ready_at
         assert stream_back < STREAM_BACK_SECONDS, f"the Requestor's stream was back only after {stream_back:.2f} s"
 
         await asyncio.gather(*senders)

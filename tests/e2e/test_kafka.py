@@ -101,16 +101,16 @@ def test_broker_outage_requests_served_backlog_delivered_in_order(make_db_url, t
         for n in range(20, 50):
             post(n)  # served while Kafka does not answer
         for service in (seller, buyer):  # both relays see it, each when its next batch stalls
-            reader.wait_for(lambda s=service: s.get("/ready").json()["status"] == "degraded", timeout=15)
+            reader.wait_for(lambda s=service: s.get("/ready").json()["status"] == "degraded", timeout=60)
         assert "backlog" in seller.get("/ready").json()["checks"]["kafka"]
 
         broker.thaw()
         expected = [f"O-{n:03d}" for n in range(50)]
         reader.wait_for(lambda: len(received("SELLER_ACKNOWLEDGEMENTS")) == 50
-                        and len(received("BUYER_NOTIFY")) == 50, timeout=60)
+                        and len(received("BUYER_NOTIFY")) == 50, timeout=120)
         assert received("SELLER_ACKNOWLEDGEMENTS") == expected
         assert received("BUYER_NOTIFY") == expected
-        reader.wait_for(lambda: seller.get("/ready").json()["status"] == "ready", timeout=20)
+        reader.wait_for(lambda: seller.get("/ready").json()["status"] == "ready", timeout=60)
     finally:
         reader.close()
         stack.stop()
