@@ -105,14 +105,17 @@ async def test_commits_in_a_burst_go_out_in_one_batch_when_the_relay_lingers(rel
     relay = OutboxRelay(sessions, outbox, publisher, source="test", topic_names={}, batch_size=100,
                         poll_seconds=5, linger_seconds=linger, retention=timedelta(hours=1))
     task = asyncio.create_task(relay.run())
-    await asyncio.sleep(0.1)  # connected, idle, waiting to be woken
-    for n in range(10):  # ten commits, 10 ms apart, each waking the relay
-        await stage(sessions, outbox, 1, start=n)
-        outbox.written()
-        await asyncio.sleep(0.01)
-    while len(publisher.delivered) < 10:
-        await asyncio.sleep(0.02)
-    task.cancel()
+    try:
+        await asyncio.sleep(0.1)  # connected, idle, waiting to be woken
+        for n in range(10):  # ten commits, 10 ms apart, each waking the relay
+            await stage(sessions, outbox, 1, start=n)
+            outbox.written()
+            await asyncio.sleep(0.01)
+        while len(publisher.delivered) < 10:
+            await asyncio.sleep(0.02)
+    finally:  # stopped before the fixture disposes the engine, as the service's stop does
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
     assert [v["payload"]["i"] for _, _, v, _ in publisher.delivered] == list(range(10))
     # Lingering, the burst goes in one or two batches; without, nearly one per commit.
     assert (publisher.batches <= 2) == lingering, publisher.batches
