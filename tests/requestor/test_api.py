@@ -19,7 +19,7 @@ SEED_FOLLOWUP = {
 }
 
 
-async def until(predicate, timeout=5.0):
+async def until(predicate, timeout=30.0):  # returns as soon as it holds
     deadline = asyncio.get_running_loop().time() + timeout
     while not await predicate():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
