@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import random
 from collections.abc import Coroutine
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -54,7 +55,7 @@ class SellerSimulator:
         await self._pause()
         proposal_id = f"{order_req_id}-{seller_id}"
         price = round(self._rng.uniform(500, 2000), 2)
-        delivery = (datetime.now(timezone.utc) + timedelta(days=self._rng.randint(3, 30))).strftime("%Y-%m-%dT00:00:00Z")
+        delivery = (datetime.now(UTC) + timedelta(days=self._rng.randint(3, 30))).strftime("%Y-%m-%dT00:00:00Z")
         offer = {"ProposalID": proposal_id, "Price": price, "DeliveryDate": delivery, "Simulated": True}
         body = {"OrderReqID": order_req_id, "Seller": seller_id, "ProposalDictObj": offer}
         response = await self._http.post("/api/v1/proposal-submissions", json=body)
@@ -152,10 +153,8 @@ def run() -> None:
     parser.add_argument("--seed", type=int)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(simulate(args))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

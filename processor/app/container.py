@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
-import grpc
-import httpx
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from processor.app.adapters.google_chat import GoogleChatNotifier
+from processor.app.adapters.google_distance_matrix import DistanceMatrixClient
 from processor.app.config import ProcessorSettings
 from processor.app.db.tables import IdempotencyRow, OutboxRow
 from processor.app.grpc_server.server import ProcessorGrpcServer
@@ -18,8 +19,6 @@ from processor.app.grpc_server.servicer import OrderNonStreamingServicer, OrderS
 from processor.app.services.event_log import EventLog
 from processor.app.services.expiry import ExpirySweeper
 from processor.app.services.followups import FollowUpService
-from processor.app.adapters.google_chat import GoogleChatNotifier
-from processor.app.adapters.google_distance_matrix import DistanceMatrixClient
 from processor.app.services.notify import NoticeDispatcher
 from processor.app.services.order_store import OrderStore
 from processor.app.services.orders import OrderService
@@ -64,7 +63,7 @@ class Processor:
     _sweeper_task: asyncio.Task | None = None
 
     @classmethod
-    def build(cls, settings: ProcessorSettings) -> "Processor":
+    def build(cls, settings: ProcessorSettings) -> Processor:
         engine = make_engine(settings.resolved_database_url("processor"))
         sessions = make_sessionmaker(engine)
         queue = PriorityTaskQueue(settings.max_concurrent_tasks)

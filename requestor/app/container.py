@@ -15,14 +15,14 @@ from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.order_details import OrderDetailsSource
 from requestor.app.services.orders import BuyerOrders
 from requestor.app.services.update_requests import RequestUpdater
-from shared.db.engine import make_engine, make_sessionmaker
-from shared.db.idempotency import IdempotencyStore
-from shared.db.migrate import upgrade_to_head
-from shared.messaging.service import Messaging
 from shared.auth import Role
 from shared.auth.grpc_auth import bearer_metadata, channel_credentials
 from shared.auth.http import Authenticator, authenticator_for
 from shared.auth.profile import announce
+from shared.db.engine import make_engine, make_sessionmaker
+from shared.db.idempotency import IdempotencyStore
+from shared.db.migrate import upgrade_to_head
+from shared.messaging.service import Messaging
 from shared.proto import communicator_pb2 as pb
 from shared.utils.grpc_options import CLIENT_OPTIONS, retrying_service_config
 from shared.utils.task_queue import PriorityTaskQueue
@@ -45,7 +45,7 @@ class Requestor:
     idempotency: IdempotencyStore
 
     @classmethod
-    def build(cls, settings: RequestorSettings) -> "Requestor":
+    def build(cls, settings: RequestorSettings) -> Requestor:
         engine = make_engine(settings.resolved_database_url("requestor"))
         sessions = make_sessionmaker(engine)
         channel = _processor_channel(settings)

@@ -1,7 +1,7 @@
 """${message}
 
 Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
+Revises:${"" if down_revision is None else " "}${down_revision | comma,n}
 Create Date: ${create_date}
 """
 from alembic import op

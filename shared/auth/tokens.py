@@ -43,8 +43,8 @@ class TokenSigner:
         issued = int(now if now is not None else time.time())
         header = {"alg": _HEADER_ALG, "typ": "JWT", "kid": key_id(self._signing)}
         claims = {"sub": subject, "role": role.value, "iat": issued, "exp": issued + int(ttl_seconds)}
-        signing_input = f"{_b64(json.dumps(header, separators=(',', ':')).encode())}." \
-                        f"{_b64(json.dumps(claims, separators=(',', ':')).encode())}"
+        signing_input = (f"{_b64(json.dumps(header, separators=(',', ':')).encode())}."
+                         f"{_b64(json.dumps(claims, separators=(',', ':')).encode())}")
         return f"{signing_input}.{_b64(self._mac(self._signing.encode(), signing_input))}"
 
     def verify(self, token: str, *, now: float | None = None) -> Principal:

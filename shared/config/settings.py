@@ -11,7 +11,6 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 # Development defaults: fine on a laptop, refused by the production profile.
 DEV_TOKEN_SECRET = "dev-token-secret-not-for-production"
 MIN_SECRET_LENGTH = 32

@@ -58,8 +58,9 @@ class TailableOrderLog:
     async def latest_seqs(self, order_req_ids: list[str]) -> dict[str, int]:
         orders = self._orders
         async with self._sessions() as session:
-            rows = await session.execute(select(orders.order_req_id, orders.last_seq).where(orders.order_req_id.in_(order_req_ids)))
-        return {order_req_id: seq for order_req_id, seq in rows}
+            rows = await session.execute(
+                select(orders.order_req_id, orders.last_seq).where(orders.order_req_id.in_(order_req_ids)))
+        return dict(rows.all())
 
     def follow(self, order_req_id: str, after_seq: int) -> AsyncIterator[OrderEvent]:
         """Replay events after `after_seq`, then tail live ones; stop after the terminal event."""

@@ -30,7 +30,7 @@ class LocalBroker:
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def start(self, timeout: float = 10.0, *, topics: list[str] | None = None) -> "LocalBroker":
+    def start(self, timeout: float = 10.0, *, topics: list[str] | None = None) -> LocalBroker:
         """Start and wait for the port; then create `topics`, as MSK would have them provisioned.
 
         (A restarted memory broker has forgotten its topics; it still takes produce requests for

@@ -197,7 +197,7 @@ class OutboxRelay:
                     await asyncio.sleep(self._linger_seconds)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # broker or database unreachable: keep the rows, retry later
+            except Exception as exc:  # noqa: BLE001 - broker or database unreachable: keep the rows, retry later
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("outbox relay (%s): %s; retrying in %.1fs", self._source, self.last_error, delay)
                 # Reconnect from scratch: a broker that came back may have lost its topics
@@ -218,5 +218,5 @@ class OutboxRelay:
             async with asyncio.timeout(timeout):
                 while await self.publish_once():
                     pass
-        except Exception as exc:  # what is not sent stays in the outbox for the next start
+        except Exception as exc:  # noqa: BLE001 - what is not sent stays in the outbox for the next start
             log.warning("outbox not drained at shutdown: %s", exc)

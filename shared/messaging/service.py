@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db.engine import write_session
 from shared.config import CommonSettings
+from shared.db.engine import write_session
 from shared.messaging.kafka_client import KafkaPublisher
 from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin
 from shared.messaging.topics import Message, topic_names

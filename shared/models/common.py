@@ -1,7 +1,7 @@
 """Field types and model bases shared by every request, response and event model."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -29,14 +29,14 @@ def _iso_only(value: object) -> object:
 
 def _aware(value: datetime) -> datetime:
     """Naive means UTC; an offset is converted to UTC."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 UtcDatetime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_aware)]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ApiModel(BaseModel):

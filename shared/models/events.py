@@ -1,7 +1,7 @@
 """The per-order event log entry and its typed payloads: the one currency of streams and Kafka."""
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -58,9 +58,10 @@ class NoticeFailedPayload(BaseModel):
     reason: str
 
 
-EventPayload = Union[
-    OrderStatusPayload, SellersSelectedPayload, ProposalPayload, FollowUpPayload, EditLockPayload, NoticeFailedPayload,
-]
+EventPayload = (
+    OrderStatusPayload | SellersSelectedPayload | ProposalPayload | FollowUpPayload | EditLockPayload
+    | NoticeFailedPayload
+)
 
 PAYLOAD_TYPE: dict[EventType, type[BaseModel]] = {
     EventType.REQUEST_SUBMISSIONS: OrderStatusPayload,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import cast
 
 from google.protobuf.message import Message
@@ -39,14 +39,14 @@ def _ts(value: datetime | None) -> Timestamp | None:
     if value is None:
         return None
     stamp = Timestamp()
-    stamp.FromDatetime(value.astimezone(timezone.utc))
+    stamp.FromDatetime(value.astimezone(UTC))
     return stamp
 
 
 def _dt(message: Message, field: str) -> datetime | None:
     if not message.HasField(field):
         return None
-    return getattr(message, field).ToDatetime(tzinfo=timezone.utc)
+    return getattr(message, field).ToDatetime(tzinfo=UTC)
 
 
 # --- order details and summaries ------------------------------------------------------------

@@ -10,9 +10,9 @@ from fastapi import APIRouter, FastAPI
 
 from shared.db.idempotency import IdempotencyStore
 from shared.utils.body_limit import BodySizeLimit
-from shared.utils.idempotency import IdempotencyKeys
 from shared.utils.health import ReadinessCheck, health_router
 from shared.utils.http_errors import install_error_handlers
+from shared.utils.idempotency import IdempotencyKeys
 
 
 class Service(Protocol):

@@ -45,10 +45,10 @@ class GroupCommit(Generic[Item, Outcome]):
                 outcomes: Sequence[Outcome | Exception]
                 try:
                     outcomes = await self._apply_batch([item for item, _ in live])
-                except Exception as exc:  # nothing of the batch is committed: each caller retries
+                except Exception as exc:  # noqa: BLE001 - nothing of the batch is committed: each caller retries
                     outcomes = [exc] * len(live)
                 self._in_flight = []
-                for (_, future), outcome in zip(live, outcomes):
+                for (_, future), outcome in zip(live, outcomes, strict=True):  # one outcome per item
                     if future.done():
                         continue
                     if isinstance(outcome, Exception):

@@ -16,7 +16,7 @@ async def database_check(engine: AsyncEngine) -> str:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         return "ok"
-    except Exception as exc:  # readiness reports, it does not raise
+    except Exception as exc:  # noqa: BLE001 - readiness reports, it does not raise
         return f"unavailable: {type(exc).__name__}"
 
 

@@ -14,6 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import pairwise
 
 from shared.models.events import OrderEvent
 
@@ -47,7 +48,7 @@ class Subscription:
         events = [e for e in events if e.seq > after_seq]
         if overflowed or not events or events[0].seq != after_seq + 1:
             return None
-        if any(b.seq != a.seq + 1 for a, b in zip(events, events[1:])):
+        if any(b.seq != a.seq + 1 for a, b in pairwise(events)):
             return None
         return events
 

@@ -97,7 +97,7 @@ class PriorityTaskQueue:
             if not job.future.done():
                 job.future.cancel()
             raise
-        except Exception as exc:  # handed to whoever awaits the future
+        except Exception as exc:  # noqa: BLE001 - handed to whoever awaits the future
             if not job.future.done():
                 job.future.set_exception(exc)
         else:

@@ -61,7 +61,8 @@ def test_production_profile_refuses_every_unsafe_default():
 
 
 def test_production_profile_starts_with_safe_settings(tmp_path):
-    safe = dict(_env_file=None, environment="production", auth_token_secrets=[NEW], kafka_security_protocol="SASL_SSL")
+    safe = {"_env_file": None, "environment": "production", "auth_token_secrets": [NEW],
+            "kafka_security_protocol": "SASL_SSL"}
     processor = ProcessorSettings(**safe, admin_api_key="a" * 32,
                                   grpc_tls_cert_file=tmp_path / "c.pem", grpc_tls_key_file=tmp_path / "k.pem")
     assert processor.auth_required

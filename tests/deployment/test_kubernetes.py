@@ -29,7 +29,7 @@ def test_deployments_are_probed_bounded_and_hardened():
     config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
     assert set(deployments) == {"dcent-processor", "dcent-requestor"}
-    for name, deployment in deployments.items():
+    for deployment in deployments.values():
         pod = deployment["spec"]["template"]["spec"]
         container = pod["containers"][0]
         assert container["readinessProbe"] and container["livenessProbe"]["httpGet"]["path"] == "/health"

@@ -7,8 +7,7 @@ import httpx
 import pytest
 
 from shared.messaging.local_broker import LocalBroker
-from shared.utils.service_process import free_port
-from shared.utils.service_process import launch_stack
+from shared.utils.service_process import free_port, launch_stack
 from tests.e2e.topic_reader import SIX_TOPICS, TopicReader
 
 pytestmark = pytest.mark.e2e

@@ -59,8 +59,8 @@ def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(stack):
     live: list[dict] = []
 
     def watch():
-        with httpx.Client(base_url=stack.requestor_url) as client:
-            with client.stream("GET", f"/api/v1/orders/{order}/events?after_seq=7", timeout=15) as response:
+        with (httpx.Client(base_url=stack.requestor_url) as client,
+              client.stream("GET", f"/api/v1/orders/{order}/events?after_seq=7", timeout=15) as response):
                 for line in response.iter_lines():
                     if line.startswith("id: "):
                         live.append({"id": int(line[4:])})

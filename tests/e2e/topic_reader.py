@@ -47,7 +47,7 @@ class TopicReader:
                                     {k: v.decode() for k, v in m.headers})
                     with self._lock:
                         self._received.append(item)
-            except Exception:  # the broker restarting under us: keep reading
+            except Exception:  # noqa: BLE001 - the broker restarting under us: keep reading
                 time.sleep(0.1)
 
     def of_order(self, order_req_id: str) -> list[Received]:

@@ -70,7 +70,7 @@ def start_fake_google() -> tuple[FakeGoogle, ThreadingHTTPServer]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             url = urlparse(self.path)
             query = parse_qs(url.query)
             fake.requests.append(Recorded(time.monotonic(), "GET", url.path, query, None))
@@ -81,7 +81,7 @@ def start_fake_google() -> tuple[FakeGoogle, ThreadingHTTPServer]:
             scripted = fake.distance_matrix(query) if fake.distance_matrix else None
             self._reply(scripted or (200, road_answer(query["origins"][0], query["destinations"][0].split("|")), {}))
 
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             url = urlparse(self.path)
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             fake.requests.append(Recorded(time.monotonic(), "POST", url.path, parse_qs(url.query), body))

@@ -6,7 +6,13 @@ from processor.app.adapters.google_distance_matrix import DistanceMatrixClient, 
 from processor.app.config import DEMO_SELLERS_FILE
 from processor.app.db.tables import Base
 from processor.app.services.select_sellers import SellerCandidate, by_directory_order, by_great_circle, road_selection
-from processor.app.services.seller_directory import SellerDirectory, SellerRecord, bounding_box, parse_csv, read_sellers_file
+from processor.app.services.seller_directory import (
+    SellerDirectory,
+    SellerRecord,
+    bounding_box,
+    parse_csv,
+    read_sellers_file,
+)
 from processor.app.services.seller_selection import SellerSelector
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.models.orders import Location, OrderDetails

@@ -1,5 +1,6 @@
 """The Requestor's REST surface in process, against a real Processor gRPC server on a real port."""
 import asyncio
+from functools import partial
 
 import pytest
 
@@ -135,12 +136,12 @@ async def test_restarted_requestor_catches_up_from_its_stored_seq(start_requesto
     async for requestor in start_requestor(port):
         await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)
         await processor.http.post("/api/v1/proposal-submissions", json=SEED_PROPOSAL)
-        await until(lambda: has_proposal(requestor, "PROP-001"))
+        await until(partial(has_proposal, requestor, "PROP-001"))
     # While the Requestor is down, another proposal arrives.
     second = {**SEED_PROPOSAL, "Seller": "SELLER-002", "ProposalDictObj": {"ProposalID": "PROP-002", "Price": 1.0}}
     assert (await processor.http.post("/api/v1/proposal-submissions", json=second)).status_code == 201
     async for requestor in start_requestor(port):
-        await until(lambda: has_proposal(requestor, "PROP-002"))
+        await until(partial(has_proposal, requestor, "PROP-002"))
         view = await order_view(requestor)
         assert [e["Seq"] for e in view["Timeline"]] == [1, 2, 3, 4]
         assert [p["ProposalID"] for p in view["Proposals"]] == ["PROP-001", "PROP-002"]

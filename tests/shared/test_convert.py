@@ -1,5 +1,5 @@
 """Every event payload, summary and details survive model → protobuf → model unchanged."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,7 +17,7 @@ from shared.models.orders import Location, OrderDetails, OrderItem, OrderSummary
 from shared.models.states import EventType, OrderState, ProposalState
 from shared.proto import convert
 
-WHEN = datetime(2026, 11, 27, 8, 0, 0, 123000, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 27, 8, 0, 0, 123000, tzinfo=UTC)
 SELLERS = [
     SelectedSeller(seller_id="SELLER-001", name="NY", rank=1, distance_km=1.5, source="haversine"),
     SelectedSeller(seller_id="SELLER-002", name="LA", rank=2, distance_km=None, duration_s=60.0, source="google"),

@@ -25,7 +25,7 @@ async def open_order(requestor, processor):
 
 
 async def test_a_retried_proposal_gets_the_original_answer(open_order):
-    requestor, processor = open_order
+    _requestor, processor = open_order
     first = await processor.http.post("/api/v1/proposal-submissions", json=proposal(10), headers=key("k-1"))
     again = await processor.http.post("/api/v1/proposal-submissions", json=proposal(10), headers=key("k-1"))
     assert first.status_code == again.status_code == 201  # without the key the repeat would be 200 "unchanged"
@@ -51,7 +51,7 @@ async def test_a_retried_finalize_is_not_refused_as_already_final(open_order):
 
 
 async def test_concurrent_retries_run_the_request_once(open_order):
-    requestor, processor = open_order
+    _requestor, processor = open_order
     answers = await asyncio.gather(*(
         processor.http.post("/api/v1/proposal-submissions", json=proposal(10), headers=key("burst"))
         for _ in range(6)

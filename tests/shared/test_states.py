@@ -11,7 +11,7 @@ from shared.models.states import (
     check_proposal_transition,
 )
 
-O = OrderState
+O = OrderState  # noqa: E741 - one-letter aliases keep the transition tables readable
 P = ProposalState
 ALLOWED_ORDER = {
     (O.INITIATED, O.OPEN), (O.INITIATED, O.FAILED), (O.INITIATED, O.EXPIRED),

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
@@ -148,8 +149,8 @@ class GoogleChatNotifier:
         while True:
             url, notice = await space.queue.get()
             try:
-                await self._run_job(lambda: self._deliver(space.pacer, url, notice))
-            except Exception as exc:  # recorded; the next notice goes on
+                await self._run_job(partial(self._deliver, space.pacer, url, notice))
+            except Exception as exc:  # noqa: BLE001 - recorded; the next notice goes on
                 self.stats.failed += 1
                 self.stats.recent_failures.append(
                     {"order_req_id": notice.order_req_id, "seller_id": notice.seller_id, "kind": notice.kind.value,

@@ -9,8 +9,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db.event_rows import EventRowMixin
 from shared.db.idempotency import IdempotencyRowMixin
-from shared.messaging.outbox import OutboxRowMixin
 from shared.db.types import JsonColumn, UtcDateTime
+from shared.messaging.outbox import OutboxRowMixin
 
 ID = String(128)
 
@@ -62,7 +62,7 @@ class Order(Base):
     # Row version: a second replica that read a stale row fails its UPDATE instead of overwriting.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's per-class mapper configuration
 
 
 class Invitation(Base):

@@ -11,8 +11,6 @@ from enum import StrEnum
 from typing import Protocol
 
 
-
-
 class NoticeKind(StrEnum):
     INVITATION = "invitation"
     BUYER_FOLLOW_UP = "buyer_follow_up"

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from processor.app.db.tables import Order, OrderEventRow
 from processor.app.services.event_log import EventLog
 from shared.db.shared_transaction import SharedTransaction
+from shared.errors import NotFound
 from shared.messaging.service import Messaging
 from shared.messaging.topics import Message, processor_messages
-from shared.errors import NotFound
 from shared.models.events import OrderEvent
 from shared.models.states import EventType
 

@@ -50,7 +50,7 @@ class ProposalIntake:
     async def _decide(self, submissions: list[ProposalSubmission]) -> list[Outcome]:
         try:
             return await self._write(submissions)
-        except Exception:  # noqa: BLE001 - nothing was written; each submission is retried on its own
+        except Exception:
             log.warning("proposal batch of %d not written; retrying one at a time", len(submissions), exc_info=True)
             return [None] * len(submissions)
 

@@ -56,7 +56,7 @@ def parse_csv(text: str) -> list[SellerRecord]:
         try:
             rows.append({
                 **{k: v for k, v in row.items() if v not in (None, "")},
-                "industries": [i for i in (row.get("industries") or "").split(";")],
+                "industries": (row.get("industries") or "").split(";"),
                 "active": (row.get("active") or "true").strip().lower() not in ("false", "0", "no"),
             })
         except AttributeError as exc:
@@ -134,7 +134,7 @@ class SellerDirectory:
         async with self._sessions() as session:
             rows = await session.execute(
                 select(Seller.seller_id, Seller.gchat_webhook).where(Seller.seller_id.in_(seller_ids)))
-        return {seller_id: webhook for seller_id, webhook in rows}
+        return dict(rows.all())
 
     async def first_by_id(self, industry: str | None, limit: int) -> list[SellerCandidate]:
         query = (

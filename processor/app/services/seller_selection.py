@@ -5,8 +5,8 @@ import logging
 
 from processor.app.adapters.google_distance_matrix import DistanceMatrixClient, DistanceMatrixError
 from processor.app.services.select_sellers import (
-    SellerCandidate,
     Selection,
+    SellerCandidate,
     by_directory_order,
     by_great_circle,
     great_circle_selection,

@@ -1,13 +1,14 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 07:57:06.066556
 """
-from alembic import op
 import sqlalchemy as sa
-import shared.db.types
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import shared.db.types
 
 revision = '0001'
 down_revision = None

@@ -4,10 +4,11 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27 08:16:02.883252
 """
-from alembic import op
 import sqlalchemy as sa
-import shared.db.types
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import shared.db.types
 
 revision = '0002'
 down_revision = '0001'

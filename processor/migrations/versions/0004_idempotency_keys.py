@@ -4,10 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-27 10:41:41.379846
 """
-from alembic import op
 import sqlalchemy as sa
-import shared.db.types
+from alembic import op
 
+import shared.db.types
 
 revision = '0004'
 down_revision = '0003'

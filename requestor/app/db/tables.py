@@ -9,8 +9,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db.event_rows import EventRowMixin
 from shared.db.idempotency import IdempotencyRowMixin
-from shared.messaging.outbox import OutboxRowMixin
 from shared.db.types import JsonColumn, UtcDateTime
+from shared.messaging.outbox import OutboxRowMixin
 
 ID = String(128)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -34,11 +35,12 @@ from shared.models.views import (
 )
 
 
-def _list_item(order: Order) -> dict:
-    return dict(
-        order_req_id=order.order_req_id, session_id=order.session_id, state=order.state, reason=order.reason,
-        expires_at=order.expires_at, created_at=order.created_at, last_seq=order.last_seq,
-    )
+def _list_item(order: Order) -> dict[str, Any]:
+    return {
+        "order_req_id": order.order_req_id, "session_id": order.session_id, "state": order.state,
+        "reason": order.reason, "expires_at": order.expires_at, "created_at": order.created_at,
+        "last_seq": order.last_seq,
+    }
 
 
 class BuyerOrders:

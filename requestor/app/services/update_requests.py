@@ -137,7 +137,7 @@ class RequestUpdater:
                 await OrderEventRow.insert_all(session, applied)
                 await self._messaging.stage(session, [m for e in applied for m in requestor_messages(e)])
         self._messaging.written()
-        for event, outcome in zip(events, outcomes):
+        for event, outcome in zip(events, outcomes, strict=True):  # one outcome per event
             if outcome is True:
                 self.log.committed(event.order_req_id, [event])
         return outcomes

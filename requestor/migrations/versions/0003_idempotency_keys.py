@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-27 10:41:42.058135
 """
-from alembic import op
 import sqlalchemy as sa
-import shared.db.types
+from alembic import op
 
+import shared.db.types
 
 revision = '0003'
 down_revision = '0002'

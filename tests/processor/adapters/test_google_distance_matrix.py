@@ -55,7 +55,7 @@ async def test_request_denied_is_not_retried(fake_google):
     async with httpx.AsyncClient() as http:
         keyless = DistanceMatrixClient(http, fake_google.url, "bad-key", backoff_initial=0.01)
         fake_google.distance_matrix = lambda query: (200, {"status": "REQUEST_DENIED", "error_message": "The provided API key is invalid."}, {})
-        with pytest.raises(DistanceMatrixError, match="REQUEST_DENIED: The provided API key is invalid."):
+        with pytest.raises(DistanceMatrixError, match=r"REQUEST_DENIED: The provided API key is invalid\."):
             await keyless.distances(ORIGIN, destinations(1))
     assert len(fake_google.matrix_requests()) == 1
 

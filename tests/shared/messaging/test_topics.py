@@ -1,5 +1,5 @@
 """Which order event goes to which (topic, key), on each side — the mapping in docs/kafka.md."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ from shared.models.orders import SelectedSeller
 from shared.models.states import EventType, OrderState, ProposalState
 
 E = EventType
-WHEN = datetime(2026, 11, 27, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 27, tzinfo=UTC)
 STATUS = OrderStatusPayload(state=OrderState.OPEN)
 PROPOSAL = ProposalPayload(proposal_id="P1", seller_id="S1", state=ProposalState.SUBMITTED, data={"ProposalID": "P1"})
 SELLERS = SellersSelectedPayload(ranking_source="directory", sellers=[
@@ -42,8 +42,7 @@ BUYER_NOTIFY = [("BUYER_NOTIFY", "ORD_UPDATES")]
 REQUESTOR = {
     E.REQUEST_SUBMISSIONS: [("BUYER_ACKNOWLEDGEMENTS", "ORD_SUBMISSION")],
     E.ORDER_FAILED: [("REQ_failures", "ORD_SUBMISSION")],
-    **{t: BUYER_NOTIFY for t in (E.SELLERS_SELECTED, E.PROPOSAL_SUBMISSIONS, E.PROPOSAL_UPDATE, E.SELLER_FOLLOW_UP,
-                                 E.EDIT_LOCK, E.ORDER_PAUSED, E.ORDER_RESUMED, E.ORDER_FINALISED, E.ORDER_EXPIRED)},
+    **dict.fromkeys((E.SELLERS_SELECTED, E.PROPOSAL_SUBMISSIONS, E.PROPOSAL_UPDATE, E.SELLER_FOLLOW_UP, E.EDIT_LOCK, E.ORDER_PAUSED, E.ORDER_RESUMED, E.ORDER_FINALISED, E.ORDER_EXPIRED), BUYER_NOTIFY),
 }
 SELLER_NOTIFY = ("SELLER_NOTIFY", "PRP_REQUEST")
 PROCESSOR = {

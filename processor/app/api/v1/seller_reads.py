@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from processor.app.api.deps import ProcessorDep, SellerDep
-from shared.utils.http_errors import error_responses
 from processor.app.services.seller_views import InvitationView, SellerProposalView
 from shared.models.common import Identifier
+from shared.utils.http_errors import error_responses
 
 router = APIRouter(prefix="/sellers/{seller_id}", tags=["sellers"])
 SellerId = Annotated[Identifier, Path(description="The seller's id")]
