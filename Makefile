@@ -11,7 +11,7 @@ UV := $(VENV)/bin/uv
 # Every uv command works on $(VENV), wherever it is run from.
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: install run demo test bench proto requirements lock lock-check clean
+.PHONY: install run demo test lint bench proto requirements lock lock-check clean
 
 # $(VENV) with the pinned uv in it (and nothing else needed: `lock` works even on a broken lock).
 define ENSURE_UV
@@ -31,23 +31,28 @@ $(STAMP): pyproject.toml uv.lock
 install: $(STAMP)
 
 run: install
-	$(PY) scripts/run_stack.py
+	$(PY) -m scripts.run_stack
 
 demo: install
-	$(PY) scripts/demo.py
+	$(PY) -m scripts.demo
 
 test: install
 	@scripts/ensure_debian_tool.sh chromium || echo "could not install chromium: the browser test will be skipped"
 	@scripts/ensure_debian_tool.sh wrk || echo "could not install wrk: the benchmark smoke test will be skipped"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# ruff, then mypy; both configured in pyproject.toml. CI runs it before the tests.
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
 proto: install
-	$(PY) scripts/proto_compile.py
+	$(PY) -m scripts.proto_compile
 
 # The per-service requirements.txt files, exported from uv.lock (see `lock`).
 requirements:
 	$(ENSURE_UV)
-	$(PY) scripts/generate_requirements.py
+	$(PY) -m scripts.generate_requirements
 
 # The one command that updates the lock (after editing pyproject.toml's dependencies; add
 # LOCK_ARGS=--upgrade to take every newest allowed version), then the files exported from it.
@@ -68,4 +73,4 @@ clean:
 
 bench: install
 	@scripts/ensure_debian_tool.sh wrk
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) -m bench.run $(BENCH_ARGS)

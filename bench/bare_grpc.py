@@ -1,7 +1,7 @@
 """P3's baseline: a bare grpc.aio server-streaming service whose streams only wait on a queue,
 with the same server options as the Processor. No .proto: generic handlers over raw bytes.
 
-    python bench/bare_grpc.py PORT
+    python -m bench.bare_grpc PORT
 
 `/bench.Bare/Subscribe` (unary → stream) parks a queue per call; `/bench.Bare/Broadcast` (unary)
 puts its payload on every queue and answers how many it reached; `/bench.Bare/Count` answers how
@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import grpc
 
-import grpc  # noqa: E402
-
-from shared.utils.grpc_options import SERVER_OPTIONS  # noqa: E402
+from shared.utils.grpc_options import SERVER_OPTIONS
 
 SUBSCRIBE = "/bench.Bare/Subscribe"
 BROADCAST = "/bench.Bare/Broadcast"

@@ -1,20 +1,17 @@
 """P1's baseline: a bare FastAPI endpoint that only validates the same Pydantic model, served by
 the same `serve()` (uvicorn, uvloop + httptools, one worker) with the same settings.
 
-    python bench/bare_http.py PORT
+    python -m bench.bare_http PORT
 """
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from fastapi import FastAPI, status
 
-from fastapi import FastAPI, status  # noqa: E402
-
-from shared.config import CommonSettings  # noqa: E402
-from shared.models.proposals import ProposalSubmission  # noqa: E402
-from shared.utils.serve import serve  # noqa: E402
+from shared.config import CommonSettings
+from shared.models.proposals import ProposalSubmission
+from shared.utils.serve import serve
 
 app = FastAPI()
 

@@ -24,7 +24,7 @@ from bench import bare_grpc
 from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.utils.grpc_options import CLIENT_OPTIONS
-from shared.utils.service_process import ROOT, ServiceProcess, Stack, free_port
+from shared.utils.service_process import ServiceProcess, Stack, free_port
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_load.lua"
 WRK_CONNECTIONS = 32
@@ -185,7 +185,7 @@ async def latency(stack: Stack, rate: int, seconds: int) -> dict:
                         received.setdefault(json.loads(line[5:])["payload"]["proposal_id"], time.monotonic())
 
         connected = [asyncio.Event() for _ in orders]
-        readers = [asyncio.create_task(follow(o, c)) for o, c in zip(orders, connected)]
+        readers = [asyncio.create_task(follow(o, c)) for o, c in zip(orders, connected, strict=True)]
         readers += [asyncio.create_task(tap(o)) for o in orders]
         await asyncio.gather(*(c.wait() for c in connected))
         await asyncio.sleep(0.3)
@@ -280,7 +280,7 @@ async def _our_streams(stack: Stack, sizes: tuple[int, ...]) -> list[dict]:
 
 async def _bare_streams(work: Path, sizes: tuple[int, ...]) -> list[dict]:
     port = free_port()
-    server = ServiceProcess("bare-grpc", [sys.executable, str(ROOT / "bench" / "bare_grpc.py"), str(port)], env={},
+    server = ServiceProcess("bare-grpc", [sys.executable, "-m", "bench.bare_grpc", str(port)], env={},
                             ready_url="", log_path=work / "bare-grpc.log").start()
     rows, calls, inbox = [], [], asyncio.Queue()
     try:

@@ -1,6 +1,6 @@
 """Outbox publishing throughput beside raw aiokafka sends, in the same run, on a local broker.
 
-    python bench/outbox_vs_raw.py [--messages 20000] [--postgres]
+    python -m bench.outbox_vs_raw [--messages 20000] [--postgres]
 
 Raw: one AIOKafkaProducer encodes and sends N envelopes (the same bytes the relay sends) and
 awaits every acknowledgement. Outbox: N rows staged in the outbox table are read in id order, sent by the
@@ -12,25 +12,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 import tempfile
 import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy.orm import DeclarativeBase
 
-from sqlalchemy.orm import DeclarativeBase  # noqa: E402
-
-from shared.config import CommonSettings  # noqa: E402
-from shared.db.engine import make_engine, make_sessionmaker  # noqa: E402
-from shared.messaging.kafka_client import KafkaPublisher, make_producer  # noqa: E402
-from shared.messaging.local_broker import LocalBroker  # noqa: E402
-from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin, envelope  # noqa: E402
-from shared.messaging.topics import Key, Message, Topic, topic_names  # noqa: E402
-from shared.models.common import utcnow  # noqa: E402
-from shared.utils.service_process import free_port  # noqa: E402
+from shared.config import CommonSettings
+from shared.db.engine import make_engine, make_sessionmaker
+from shared.messaging.kafka_client import KafkaPublisher, make_producer
+from shared.messaging.local_broker import LocalBroker
+from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin, envelope
+from shared.messaging.topics import Key, Message, Topic, topic_names
+from shared.models.common import utcnow
+from shared.utils.service_process import free_port
 
 
 class Base(DeclarativeBase):

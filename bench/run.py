@@ -1,6 +1,6 @@
 """`make bench`: P1–P4 beside their bare baselines, all measured in one run on this machine.
 
-    python bench/run.py [--quick] [--out bench/results] [--processor-db URL --requestor-db URL]
+    python -m bench.run [--quick] [--out bench/results] [--processor-db URL --requestor-db URL]
 
 Starts what it needs on free ports — a Tansu broker, the Processor and the Requestor (SQLite in a
 temporary directory unless URLs are given), a bare FastAPI endpoint and a bare grpc.aio
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import sys
@@ -23,14 +22,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench import measure
+from bench.report import write_report
+from shared.messaging.local_broker import LocalBroker
+from shared.messaging.topics import Topic
+from shared.utils.service_process import ServiceProcess, free_port, launch_stack
 
-from bench import measure  # noqa: E402
-from bench.report import write_report  # noqa: E402
-from shared.messaging.local_broker import LocalBroker  # noqa: E402
-from shared.messaging.topics import Topic  # noqa: E402
-from shared.utils.service_process import ServiceProcess, free_port, launch_stack  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ STACK_ENV = {"LOG_LEVEL": "WARNING", "OUTBOX_POLL_SECONDS": "1.0", "KAFKA_REQUES
 
 def bare_http(logs: Path) -> ServiceProcess:
     port = free_port()
-    return ServiceProcess("bare-http", [sys.executable, str(ROOT / "bench" / "bare_http.py"), str(port)], env={},
+    return ServiceProcess("bare-http", [sys.executable, "-m", "bench.bare_http", str(port)], env={},
                           ready_url=f"http://127.0.0.1:{port}/health", log_path=logs / "bare-http.log")
 
 

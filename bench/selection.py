@@ -1,6 +1,6 @@
 """Seller selection among a generated national market, excluding Google (item P4 / issue 4).
 
-    python bench/selection.py [--sellers 100000] [--orders 200] [--postgres URL]
+    python -m bench.selection [--sellers 100000] [--orders 200] [--postgres URL]
 
 Generates sellers over the continental US in 12 industries, loads them through the directory
 (the same upsert the admin import uses), then times `SellerSelector.select()` for orders at
@@ -15,19 +15,15 @@ import asyncio
 import math
 import random
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from processor.app.adapters.google_distance_matrix import MAX_DESTINATIONS  # noqa: E402
-from processor.app.db.tables import Base  # noqa: E402
-from processor.app.services.seller_directory import SellerDirectory, SellerRecord  # noqa: E402
-from processor.app.services.seller_selection import SellerSelector  # noqa: E402
-from shared.db.engine import make_engine, make_sessionmaker  # noqa: E402
-from shared.models.orders import Location, OrderDetails  # noqa: E402
+from processor.app.adapters.google_distance_matrix import MAX_DESTINATIONS
+from processor.app.db.tables import Base
+from processor.app.services.seller_directory import SellerDirectory, SellerRecord
+from processor.app.services.seller_selection import SellerSelector
+from shared.db.engine import make_engine, make_sessionmaker
+from shared.models.orders import Location, OrderDetails
 
 INDUSTRIES = ["construction", "electronics", "food", "furniture", "logistics", "textiles",
               "chemicals", "machinery", "paper", "plastics", "metals", "medical"]

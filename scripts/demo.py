@@ -1,4 +1,5 @@
-"""`make demo`: the stack, a population of simulated sellers, and a few orders to watch.
+"""`make demo` (`python -m scripts.demo`): the stack, a population of simulated sellers, and a
+few orders to watch.
 
 Open the buyer page it prints: proposals stream in as the simulated sellers answer.
 """
@@ -10,7 +11,7 @@ import uuid
 
 import httpx
 
-from run_stack import PROCESSOR_PORT, REQUESTOR_PORT, ROOT, banner, start_stack, supervise
+from scripts.run_stack import PROCESSOR_PORT, REQUESTOR_PORT, ROOT, banner, start_stack, supervise
 from shared.utils.service_process import ServiceProcess
 
 ORDERS = [

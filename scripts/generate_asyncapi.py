@@ -7,17 +7,13 @@ tests/test_generated_files.py fails when it is stale.
 """
 from __future__ import annotations
 
-import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from shared.messaging.topics import Key, Topic, processor_messages, requestor_messages  # noqa: E402
-from shared.models.events import (  # noqa: E402
+from shared.messaging.topics import Key, Topic, processor_messages, requestor_messages
+from shared.models.events import (
     PAYLOAD_TYPE,
     EditLockPayload,
     FollowUpPayload,
@@ -27,10 +23,11 @@ from shared.models.events import (  # noqa: E402
     ProposalPayload,
     SellersSelectedPayload,
 )
-from shared.models.messages import MessageContent  # noqa: E402
-from shared.models.orders import SelectedSeller  # noqa: E402
-from shared.models.states import EventType, OrderState, ProposalState  # noqa: E402
+from shared.models.messages import MessageContent
+from shared.models.orders import SelectedSeller
+from shared.models.states import EventType, OrderState, ProposalState
 
+ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "asyncapi.yaml"
 SAMPLES = {
     OrderStatusPayload: OrderStatusPayload(state=OrderState.OPEN),
@@ -57,10 +54,9 @@ def routes() -> list[tuple[Topic, Key, str, str]]:
     for event_type in EventType:
         payload = SAMPLES[PAYLOAD_TYPE[event_type]]
         event = OrderEvent(order_req_id="ORD-001", seq=1, event_id="5f0c7a52-33b6-4c55-9b3f-0e1f0c1a2b3c",
-                           event_type=event_type, occurred_at=datetime(2026, 1, 1, tzinfo=timezone.utc), payload=payload)
+                           event_type=event_type, occurred_at=datetime(2026, 1, 1, tzinfo=UTC), payload=payload)
         for source, messages in (("processor", processor_messages(event, {})), ("requestor", requestor_messages(event))):
-            for message in messages:
-                rows.append((message.topic, message.key, event_type.value, source))
+            rows.extend((message.topic, message.key, event_type.value, source) for message in messages)
     return list(dict.fromkeys(rows + REFUSALS))
 
 

@@ -1,6 +1,6 @@
 """Autogenerate an Alembic revision for one service against a scratch SQLite database.
 
-    python scripts/new_migration.py processor "add seller index"
+    python -m scripts.new_migration processor "add seller index"
 """
 from __future__ import annotations
 
@@ -13,13 +13,18 @@ from alembic.config import Config
 from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def main(service: str, message: str) -> None:
     migrations = ROOT / service / "migrations"
     config = Config()
     config.set_main_option("script_location", str(migrations))
+    # The new revision leaves lint-clean where ruff can make it so (import order, the template's
+    # imports it does not use); what is left, `make lint` names.
+    hooks = {"hooks": "ruff", "ruff.type": "module", "ruff.module": "ruff",
+             "ruff.options": "check --fix --exit-zero --quiet REVISION_SCRIPT_FILENAME"}
+    for name, value in hooks.items():
+        config.set_section_option("post_write_hooks", name, value)
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{tmp}/scratch.db")
         with engine.begin() as connection:

@@ -1,6 +1,6 @@
 """Print every message of the six topics from the beginning, with kafka-python (not aiokafka).
 
-    python scripts/read_topics.py [--bootstrap 127.0.0.1:9092] [--order ORD-001]
+    python -m scripts.read_topics [--bootstrap 127.0.0.1:9092] [--order ORD-001]
 
 A working alternative to `kcat`, whose Debian build is too old for the local broker's handshake.
 """

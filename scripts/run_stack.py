@@ -1,4 +1,5 @@
-"""`make run`: start Kafka (local Tansu), the Processor, then the Requestor; Ctrl-C stops all.
+"""`make run` (`python -m scripts.run_stack`): start Kafka (local Tansu), the Processor, then the
+Requestor; Ctrl-C stops all.
 
 Settings come from the environment and each service's .env.local, as when started by hand.
 `scripts/demo.py` (`make demo`) starts the same stack plus simulated sellers.
@@ -12,12 +13,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from shared.messaging.local_broker import LocalBroker, port_open
+from shared.messaging.topics import Topic
+from shared.utils.service_process import ServiceProcess
 
-from shared.messaging.local_broker import LocalBroker, port_open  # noqa: E402
-from shared.messaging.topics import Topic  # noqa: E402
-from shared.utils.service_process import ServiceProcess  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LOCAL_KAFKA_PORT = 9092
 PROCESSOR_PORT = os.environ.get("PROCESSOR_HTTP_PORT", "8001")
@@ -100,7 +100,7 @@ def supervise(stack: Stack, banner: str) -> int:
 
 
 def banner(stack: Stack) -> str:
-    kafka = f"Kafka {stack.kafka}   read it: python scripts/read_topics.py" if stack.kafka else "Kafka off"
+    kafka = f"Kafka {stack.kafka}   read it: python -m scripts.read_topics" if stack.kafka else "Kafka off"
     return (
         f"\ndCent Communicator is up:\n"
         f"  Buyer page http://127.0.0.1:{REQUESTOR_PORT}/\n"

@@ -20,4 +20,4 @@ def test_migrations_match_models(service, tmp_path):
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         differences = compare_metadata(MigrationContext.configure(connection), tables.Base.metadata)
-    assert differences == [], f"models changed without a migration: python scripts/new_migration.py {service} '...'"
+    assert differences == [], f"models changed without a migration: python -m scripts.new_migration {service} '...'"
