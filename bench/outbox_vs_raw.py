@@ -41,9 +41,10 @@ class BenchOutbox(OutboxRowMixin, Base):
 def messages(n: int) -> list[Message]:
     now = utcnow()
     return [
-        Message(Topic.SELLER_ACKNOWLEDGEMENTS, Key.PRP_SUBMISSION, str(uuid.uuid4()), "ProposalSubmissions", "ORD-BENCH",
-                now, {"seq": i, "proposal_id": f"P-{i}", "seller_id": "SELLER-001", "state": "Submitted",
-                      "data": {"ProposalID": f"P-{i}", "Price": 1000.0 + i, "DeliveryDate": "2025-11-01T00:00:00Z"}})
+        Message(Topic.SELLER_ACKNOWLEDGEMENTS, Key.PRP_SUBMISSION, str(uuid.uuid4()), "ProposalSubmissions",
+                "ORD-BENCH", now,
+                {"seq": i, "proposal_id": f"P-{i}", "seller_id": "SELLER-001", "state": "Submitted",
+                 "data": {"ProposalID": f"P-{i}", "Price": 1000.0 + i, "DeliveryDate": "2025-11-01T00:00:00Z"}})
         for i in range(n)
     ]
 
@@ -73,7 +74,7 @@ async def outbox_rate(settings: CommonSettings, database_url: str, n: int) -> fl
     sessions = make_sessionmaker(engine)
     outbox = Outbox(BenchOutbox)
     async with sessions() as session, session.begin():
-        outbox.stage(session, messages(n))
+        await outbox.stage(session, messages(n))
     names = topic_names(settings)
     publisher = KafkaPublisher(settings, list(names.values()))
     relay = OutboxRelay(sessions, outbox, publisher, source="bench", topic_names=names,
@@ -108,7 +109,8 @@ async def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             await raw_rate(settings, 1000)  # warm-up: connections, metadata
             results["raw aiokafka"] = await raw_rate(settings, args.messages)
-            results["outbox relay (SQLite)"] = await outbox_rate(settings, f"sqlite+aiosqlite:///{tmp}/bench.db", args.messages)
+            sqlite = f"sqlite+aiosqlite:///{tmp}/bench.db"
+            results["outbox relay (SQLite)"] = await outbox_rate(settings, sqlite, args.messages)
             if args.postgres:
                 results["outbox relay (PostgreSQL)"] = await outbox_rate(settings, args.postgres, args.messages)
     finally:
