@@ -56,7 +56,9 @@ def percentiles(values_ms: list[float]) -> dict:
 
 # --- load generation -----------------------------------------------------------------------------
 
-def wrk(url: str, seconds: int, *, mode: str = "proposal", prefix: str = "BENCH", orders: int = 1, limit: int = 0) -> dict:
+def wrk(
+    url: str, seconds: int, *, mode: str = "proposal", prefix: str = "BENCH", orders: int = 1, limit: int = 0
+) -> dict:
     env = {**os.environ, "WRK_MODE": mode, "WRK_PREFIX": prefix, "WRK_ORDERS": str(orders), "WRK_LIMIT": str(limit),
            "WRK_RUN": uuid.uuid4().hex[:8]}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

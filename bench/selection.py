@@ -31,7 +31,8 @@ INDUSTRIES = ["construction", "electronics", "food", "furniture", "logistics", "
 
 def market(n: int, rng: random.Random) -> list[SellerRecord]:
     return [
-        SellerRecord(seller_id=f"GEN-{i:06d}", name=f"Seller {i}", industries=rng.sample(INDUSTRIES, rng.choice((1, 1, 2))),
+        SellerRecord(seller_id=f"GEN-{i:06d}", name=f"Seller {i}",
+                     industries=rng.sample(INDUSTRIES, rng.choice((1, 1, 2))),
                      lat=rng.uniform(25.0, 49.0), lng=rng.uniform(-124.0, -67.0))
         for i in range(n)
     ]
@@ -47,10 +48,12 @@ async def run(url: str, sellers: int, orders: int, radius_km: float, candidates:
     started = time.perf_counter()
     await directory.upsert(market(sellers, rng))
     load_s = time.perf_counter() - started
-    selector = SellerSelector(directory, None, find_max_sel=10, search_radius_km=radius_km, google_candidates=candidates)
+    selector = SellerSelector(directory, None, find_max_sel=10, search_radius_km=radius_km,
+                              google_candidates=candidates)
     timings, requests = [], []
     for _ in range(orders):
-        details = OrderDetails(industry=rng.choice(INDUSTRIES), location=Location(lat=rng.uniform(26, 48), lng=rng.uniform(-122, -70)))
+        details = OrderDetails(industry=rng.choice(INDUSTRIES),
+                               location=Location(lat=rng.uniform(26, 48), lng=rng.uniform(-122, -70)))
         started = time.perf_counter()
         selection = await selector.select(details)
         timings.append((time.perf_counter() - started) * 1000)
@@ -80,7 +83,8 @@ async def main() -> None:
         if args.postgres:
             targets["PostgreSQL"] = args.postgres
         print(f"{args.sellers:,} sellers, {args.orders} orders, radius {args.radius_km:g} km, Google excluded")
-        print(f"{'database':12} {'load s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'DM req/order':>13}")
+        print(f"{'database':12} {'load s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+              f"{'DM req/order':>13}")
         for name, url in targets.items():
             r = await run(url, args.sellers, args.orders, args.radius_km, args.candidates)
             print(f"{name:12} {r['load_s']:7.1f} {r['p50_ms']:7.2f} {r['p90_ms']:7.2f} {r['p99_ms']:7.2f} "

@@ -25,14 +25,16 @@ def main() -> int:
     stack = start_stack()
     kafka = ["--kafka", stack.kafka] if stack.kafka else ["--no-kafka"]
     stack.add(ServiceProcess(
-        "simulator", [sys.executable, "-m", "simulator.main", "--processor", f"http://127.0.0.1:{PROCESSOR_PORT}", *kafka],
+        "simulator",
+        [sys.executable, "-m", "simulator.main", "--processor", f"http://127.0.0.1:{PROCESSOR_PORT}", *kafka],
         env={"PYTHONPATH": str(ROOT)}, ready_url=f"http://127.0.0.1:{PROCESSOR_PORT}/health",
     )).start()
     time.sleep(1.5)  # the simulator subscribes to SELLER_NOTIFY before the first invitation
     run = uuid.uuid4().hex[:4].upper()
     with httpx.Client(base_url=f"http://127.0.0.1:{REQUESTOR_PORT}") as buyer:
         for n, details in enumerate(ORDERS, 1):
-            body = {"OrderReqId": f"DEMO-{run}-{n}", "SessionID": "SESSION-DEMO", "Notification type": "GChat", **details}
+            body = {"OrderReqId": f"DEMO-{run}-{n}", "SessionID": "SESSION-DEMO", "Notification type": "GChat",
+                    **details}
             buyer.post("/api/v1/initiate", json=body).raise_for_status()
     return supervise(stack, banner(stack) + f"Demo orders DEMO-{run}-1..3: open the buyer page and watch.\n")
 

@@ -40,7 +40,8 @@ class ProcessorSettings(CommonSettings):
     grpc_tls_cert_file: Path | None = None
     grpc_tls_key_file: Path | None = None
     grpc_tls_client_ca_file: Path | None = None
-    grpc_health_port: int | None = Field(None, ge=0, le=65535, description="plaintext port serving only gRPC health (probes)")
+    grpc_health_port: int | None = Field(
+        None, ge=0, le=65535, description="plaintext port serving only gRPC health (probes)")
     sellers_file: Path | None = DEMO_SELLERS_FILE
     search_radius_km: float = Field(1000.0, gt=0)
     edit_lock_seconds: int = Field(300, ge=1, le=3600)

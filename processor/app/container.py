@@ -95,7 +95,8 @@ class Processor:
             OrderStreamingServicer(orders, events),
             OrderNonStreamingServicer(orders, followups, queue),
             host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
-            interceptors=[TokenInterceptor(authenticator_for(settings, [Role.SERVICE]))] if settings.auth_required else [],
+            interceptors=(
+                [TokenInterceptor(authenticator_for(settings, [Role.SERVICE]))] if settings.auth_required else []),
             credentials=_grpc_credentials(settings), health_port=settings.grpc_health_port,
         )
         return cls(

@@ -18,14 +18,16 @@ class RequestorSettings(CommonSettings):
     http_port: int = Field(8000, ge=0, le=65535)
     processor_grpc_target: str = Field("127.0.0.1:50051", description="host:port of the Processor's gRPC server")
     grpc_call_timeout_seconds: float = Field(10.0, gt=0)
-    grpc_call_attempts: int = Field(5, ge=1, le=5, description="tries of a call the Processor did not take (UNAVAILABLE)")
+    grpc_call_attempts: int = Field(
+        5, ge=1, le=5, description="tries of a call the Processor did not take (UNAVAILABLE)")
     # A service token the Processor signed (role "service"); sent as gRPC metadata
     processor_auth_token: SecretStr | None = None
     grpc_tls_enabled: bool = False
     grpc_tls_ca_file: Path | None = Field(None, description="CA of the Processor's certificate; unset: system roots")
     grpc_tls_cert_file: Path | None = Field(None, description="client certificate, for a Processor that asks (mTLS)")
     grpc_tls_key_file: Path | None = None
-    grpc_tls_server_name: str | None = Field(None, description="name to verify the certificate against, if not the target's host")
+    grpc_tls_server_name: str | None = Field(
+        None, description="name to verify the certificate against, if not the target's host")
     stream_retry_initial_seconds: float = Field(0.05, gt=0)
     stream_retry_max_seconds: float = Field(2.0, gt=0)
     # After an action, wait this long for the stream to deliver its event so the answer shows it.

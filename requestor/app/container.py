@@ -49,7 +49,8 @@ class Requestor:
         engine = make_engine(settings.resolved_database_url("requestor"))
         sessions = make_sessionmaker(engine)
         channel = _processor_channel(settings)
-        metadata = bearer_metadata(settings.processor_auth_token.get_secret_value() if settings.processor_auth_token else None)
+        token = settings.processor_auth_token
+        metadata = bearer_metadata(token.get_secret_value() if token else None)
         queue = PriorityTaskQueue(settings.max_concurrent_tasks)
         messaging = Messaging(settings, sessions, OutboxRow, source="requestor")
         updater = RequestUpdater(sessions, messaging, poll_seconds=settings.sse_poll_seconds)
@@ -63,7 +64,8 @@ class Requestor:
             if settings.api_base_url else None
         )
         orders = BuyerOrders(
-            sessions, ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds, metadata=metadata), streams, updater, details, messaging,
+            sessions, ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds, metadata=metadata),
+            streams, updater, details, messaging,
             action_wait_seconds=settings.action_wait_seconds,
         )
         return cls(settings, engine, channel, queue, messaging, updater, streams, orders,
@@ -98,5 +100,6 @@ def _processor_channel(settings: RequestorSettings) -> grpc.aio.Channel:
         return grpc.aio.insecure_channel(settings.processor_grpc_target, options=options)
     if settings.grpc_tls_server_name:
         options.append(("grpc.ssl_target_name_override", settings.grpc_tls_server_name))
-    credentials = channel_credentials(settings.grpc_tls_ca_file, settings.grpc_tls_cert_file, settings.grpc_tls_key_file)
+    credentials = channel_credentials(
+        settings.grpc_tls_ca_file, settings.grpc_tls_cert_file, settings.grpc_tls_key_file)
     return grpc.aio.secure_channel(settings.processor_grpc_target, credentials, options=options)

@@ -58,9 +58,11 @@ def _read(path: Path | None) -> bytes | None:
 
 def server_credentials(cert: Path, key: Path, client_ca: Path | None) -> grpc.ServerCredentials:
     return grpc.ssl_server_credentials(
-        [(key.read_bytes(), cert.read_bytes())], root_certificates=_read(client_ca), require_client_auth=client_ca is not None
+        [(key.read_bytes(), cert.read_bytes())], root_certificates=_read(client_ca),
+        require_client_auth=client_ca is not None,
     )
 
 
 def channel_credentials(ca: Path | None, cert: Path | None, key: Path | None) -> grpc.ChannelCredentials:
-    return grpc.ssl_channel_credentials(root_certificates=_read(ca), private_key=_read(key), certificate_chain=_read(cert))
+    return grpc.ssl_channel_credentials(
+        root_certificates=_read(ca), private_key=_read(key), certificate_chain=_read(cert))

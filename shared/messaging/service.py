@@ -19,7 +19,10 @@ class Messaging:
     With KAFKA_ENABLED=false nothing is staged and no relay runs.
     """
 
-    def __init__(self, settings: CommonSettings, sessions: async_sessionmaker, row_type: type[OutboxRowMixin], *, source: str) -> None:
+    def __init__(
+        self, settings: CommonSettings, sessions: async_sessionmaker[AsyncSession], row_type: type[OutboxRowMixin], *,
+        source: str,
+    ) -> None:
         self.enabled = settings.kafka_enabled
         self._sessions = sessions
         self._settings = settings

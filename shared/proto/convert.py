@@ -110,7 +110,8 @@ def summary_from_pb(message: pb.OrderSummary) -> OrderSummary:
 # --- follow-ups -------------------------------------------------------------------------------
 
 def message_to_pb(content: MessageContent) -> pb.FollowUpMessage:
-    return pb.FollowUpMessage(urls=[str(u) for u in content.urls], message_type=content.message_type, message=content.message)
+    return pb.FollowUpMessage(
+        urls=[str(u) for u in content.urls], message_type=content.message_type, message=content.message)
 
 
 def message_from_pb(message: pb.FollowUpMessage) -> MessageContent:

@@ -69,7 +69,8 @@ class IdempotencyKeys:
             if not message.get("more_body"):
                 break
         caller = _sha256(headers.get(b"authorization", b""), key)
-        fingerprint = _sha256(scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), bytes(body))
+        fingerprint = _sha256(
+            scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), bytes(body))
         await self._maybe_purge(store)
 
         claim = await store.claim(caller, fingerprint)

@@ -72,11 +72,15 @@ class PriorityTaskQueue:
         self._queue.put_nowait(_Job(int(priority), deadline, next(self._arrivals), run, future, name))
         return future
 
-    def spawn(self, run: Callable[[], Awaitable[Any]], *, priority: Priority, deadline: float = math.inf, name: str = "") -> None:
+    def spawn(
+        self, run: Callable[[], Awaitable[Any]], *, priority: Priority, deadline: float = math.inf, name: str = ""
+    ) -> None:
         """Fire and forget: nobody awaits the result, so failures are logged here."""
         self.submit(run, priority=priority, deadline=deadline, name=name).add_done_callback(_log_failure)
 
-    async def run(self, run: Callable[[], Awaitable[T]], *, priority: Priority, deadline: float = math.inf, name: str = "") -> T:
+    async def run(
+        self, run: Callable[[], Awaitable[T]], *, priority: Priority, deadline: float = math.inf, name: str = ""
+    ) -> T:
         return await self.submit(run, priority=priority, deadline=deadline, name=name)
 
     async def _dispatch(self) -> None:

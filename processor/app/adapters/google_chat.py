@@ -138,7 +138,10 @@ class GoogleChatNotifier:
         if not webhook:
             self.stats.skipped += 1
             return
-        url = httpx.URL(self._base_url).join(webhook) if self._base_url and not webhook.startswith("http") else httpx.URL(webhook)
+        if self._base_url and not webhook.startswith("http"):  # a path on the configured API base
+            url = httpx.URL(self._base_url).join(webhook)
+        else:
+            url = httpx.URL(webhook)
         space = self._spaces.get(url.path)
         if space is None:
             space = self._spaces[url.path] = _Space(asyncio.Queue(), Pacer(self._per_second))

@@ -104,7 +104,8 @@ class DistanceMatrixClient:
         except (KeyError, IndexError, TypeError) as exc:
             raise DistanceMatrixError("Distance Matrix answer has no rows[0].elements") from exc
         if len(elements) != len(chunk):
-            raise DistanceMatrixError(f"Distance Matrix answered {len(elements)} elements for {len(chunk)} destinations")
+            raise DistanceMatrixError(
+                f"Distance Matrix answered {len(elements)} elements for {len(chunk)} destinations")
         return [
             RoadDistance(
                 status=e.get("status", "UNKNOWN"),

@@ -37,7 +37,8 @@ class FollowUpService:
         reached: list[Proposal] = []
         missed: list[AudienceMiss] = []
         async with self._store.change(order_req_id) as change:
-            require_order_state(order_req_id, effective_state(change.existing, utcnow()), CONVERSATION_STATES, "send follow-ups")
+            require_order_state(order_req_id, effective_state(change.existing, utcnow()), CONVERSATION_STATES,
+                                "send follow-ups")
             for proposal_id in dict.fromkeys(audience):
                 proposal = await change.session.get(Proposal, proposal_id)
                 if proposal is None or proposal.order_req_id != order_req_id:
@@ -66,7 +67,8 @@ class FollowUpService:
     async def from_seller(self, request: SellerFollowUp) -> FollowUpReceipt:
         async with self._store.change(request.order_req_id) as change:
             await require_invited(change, request.seller)
-            require_order_state(change.order_req_id, effective_state(change.existing, utcnow()), CONVERSATION_STATES, "send follow-ups")
+            require_order_state(change.order_req_id, effective_state(change.existing, utcnow()), CONVERSATION_STATES,
+                                "send follow-ups")
             if request.proposal_id:
                 await owned_proposal(change, request.proposal_id, request.seller)
             payload = FollowUpPayload(

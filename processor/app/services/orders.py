@@ -139,7 +139,8 @@ class OrderService:
                 sellers=selection.sellers, ranking_source=selection.ranking_source,
             ))
         self._notices.dispatch([
-            SellerNotice(order_req_id, s.seller_id, NoticeKind.INVITATION, f"New order {order_req_id}: please send a proposal")
+            SellerNotice(order_req_id, s.seller_id, NoticeKind.INVITATION,
+                         f"New order {order_req_id}: please send a proposal")
             for s in selection.sellers
         ])
 
@@ -164,17 +165,21 @@ class OrderService:
             ))
             seq = change.last_seq
         self._notices.dispatch(
-            [SellerNotice(order_req_id, winner.seller_id, NoticeKind.PROPOSAL_ACCEPTED, f"Your proposal {proposal_id} won")]
-            + [SellerNotice(order_req_id, p.seller_id, NoticeKind.PROPOSAL_CLOSED, f"Proposal {p.proposal_id} was not chosen")
+            [SellerNotice(order_req_id, winner.seller_id, NoticeKind.PROPOSAL_ACCEPTED,
+                          f"Your proposal {proposal_id} won")]
+            + [SellerNotice(order_req_id, p.seller_id, NoticeKind.PROPOSAL_CLOSED,
+                            f"Proposal {p.proposal_id} was not chosen")
                for p in closed]
         )
         return await self.summary(order_req_id), seq
 
     async def pause(self, order_req_id: str, reason: str = "") -> tuple[OrderSummary, int]:
-        return await self._pause_or_resume(order_req_id, OrderState.PAUSED, EventType.ORDER_PAUSED, NoticeKind.ORDER_PAUSED, reason)
+        return await self._pause_or_resume(
+            order_req_id, OrderState.PAUSED, EventType.ORDER_PAUSED, NoticeKind.ORDER_PAUSED, reason)
 
     async def resume(self, order_req_id: str, reason: str = "") -> tuple[OrderSummary, int]:
-        return await self._pause_or_resume(order_req_id, OrderState.OPEN, EventType.ORDER_RESUMED, NoticeKind.ORDER_RESUMED, reason)
+        return await self._pause_or_resume(
+            order_req_id, OrderState.OPEN, EventType.ORDER_RESUMED, NoticeKind.ORDER_RESUMED, reason)
 
     async def _pause_or_resume(
         self, order_req_id: str, target: OrderState, event_type: EventType, notice: NoticeKind, reason: str
@@ -186,7 +191,8 @@ class OrderService:
             seq = change.append(event_type, OrderStatusPayload(state=target, reason=reason)).seq
         summary = await self.summary(order_req_id)
         self._notices.dispatch([
-            SellerNotice(order_req_id, s.seller_id, notice, f"Order {order_req_id} is now {target.value}") for s in summary.sellers
+            SellerNotice(order_req_id, s.seller_id, notice, f"Order {order_req_id} is now {target.value}")
+            for s in summary.sellers
         ])
         return summary, seq
 
@@ -196,7 +202,8 @@ class OrderService:
         now = utcnow()
         async with self._store.change(order_req_id) as change:
             order = change.order
-            if order is None or effective_state(order, now) is not OrderState.EXPIRED or order.state == OrderState.EXPIRED:
+            if (order is None or effective_state(order, now) is not OrderState.EXPIRED
+                    or order.state == OrderState.EXPIRED):
                 return False
             await close_open_proposals(change, await order_proposals(change))
             self._transition(order, OrderState.EXPIRED)

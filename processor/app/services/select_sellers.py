@@ -35,7 +35,8 @@ class Selection:
 def by_directory_order(candidates: list[SellerCandidate], limit: int) -> Selection:
     chosen = sorted(candidates, key=lambda c: c.seller_id)[:limit]
     return Selection(
-        [SelectedSeller(seller_id=c.seller_id, name=c.name, rank=r, source="directory") for r, c in enumerate(chosen, 1)],
+        [SelectedSeller(seller_id=c.seller_id, name=c.name, rank=r, source="directory")
+         for r, c in enumerate(chosen, 1)],
         "directory",
     )
 
@@ -70,7 +71,8 @@ def road_selection(pool: list[tuple[float, SellerCandidate]], roads: list[RoadDi
             routable.append((road, road.distance_m, c))
         else:
             unroutable.append((km, c))
-    routable.sort(key=lambda t: (t[0].duration_s if t[0].duration_s is not None else float("inf"), t[1], t[2].seller_id))
+    # Quickest first (no duration: last), then shortest, then by id.
+    routable.sort(key=lambda t: (float("inf") if t[0].duration_s is None else t[0].duration_s, t[1], t[2].seller_id))
     chosen: list[SelectedSeller] = [
         SelectedSeller(seller_id=c.seller_id, name=c.name, rank=0, distance_km=metres / 1000,
                        duration_s=road.duration_s, source="google")

@@ -102,7 +102,8 @@ class ProposalService:
                 await release_lock(change, proposal, lock, reason="released")
                 return self._receipt(request, None, proposal.last_seq)
 
-            require_order_state(change.order_req_id, effective_state(change.existing, now), OPEN_ONLY, "edit-lock proposals")
+            require_order_state(change.order_req_id, effective_state(change.existing, now), OPEN_ONLY,
+                                "edit-lock proposals")
             expires_at = now + timedelta(seconds=request.lock_seconds or self._settings.edit_lock_seconds)
             if lock is None:
                 set_proposal_state(change, proposal, ProposalState.LOCKED)
@@ -116,7 +117,8 @@ class ProposalService:
                 lock.expires_at = expires_at
                 reason = "renewed"
             else:
-                raise Conflict(f"proposal {request.proposal_id} is already edit-locked until {lock.expires_at.isoformat()}")
+                raise Conflict(
+                    f"proposal {request.proposal_id} is already edit-locked until {lock.expires_at.isoformat()}")
             proposal.last_seq = change.append(EventType.EDIT_LOCK, EditLockPayload(
                 proposal_id=proposal.proposal_id, seller_id=request.seller, locked=True,
                 expires_at=expires_at, reason=reason,

@@ -24,7 +24,9 @@ Response = TypeVar("Response")
 
 
 class ProcessorClient:
-    def __init__(self, channel: grpc.aio.Channel, *, timeout: float, metadata: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(
+        self, channel: grpc.aio.Channel, *, timeout: float, metadata: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self._stub = pb_grpc.OrderNonStreamingServiceStub(channel)
         self._timeout = timeout
         self._metadata = metadata
@@ -35,7 +37,9 @@ class ProcessorClient:
         except grpc.aio.AioRpcError as exc:
             raise from_grpc_code(exc.code(), exc.details()) from None
 
-    async def initiate(self, order_req_id: str, session_id: str, notification_type: str, details: OrderDetails) -> OrderSummary:
+    async def initiate(
+        self, order_req_id: str, session_id: str, notification_type: str, details: OrderDetails
+    ) -> OrderSummary:
         response = await self._call(self._stub.InitiateOrder, pb.InitiateOrderRequest(
             order_req_id=order_req_id, session_id=session_id, notification_type=notification_type,
             details=convert.details_to_pb(details),
@@ -54,10 +58,14 @@ class ProcessorClient:
         ))
 
     async def pause(self, order_req_id: str, reason: str) -> tuple[OrderSummary, int]:
-        return self._action(await self._call(self._stub.PauseOrder, pb.OrderControlRequest(order_req_id=order_req_id, reason=reason)))
+        return self._action(await self._call(
+            self._stub.PauseOrder, pb.OrderControlRequest(order_req_id=order_req_id, reason=reason)
+        ))
 
     async def resume(self, order_req_id: str, reason: str) -> tuple[OrderSummary, int]:
-        return self._action(await self._call(self._stub.ResumeOrder, pb.OrderControlRequest(order_req_id=order_req_id, reason=reason)))
+        return self._action(await self._call(
+            self._stub.ResumeOrder, pb.OrderControlRequest(order_req_id=order_req_id, reason=reason)
+        ))
 
     @staticmethod
     def _action(response: pb.OrderActionResponse) -> tuple[OrderSummary, int]:

@@ -109,7 +109,8 @@ class BuyerOrders:
     async def finalize(self, order_req_id: str, request: FinalizeRequest, buyer: Principal = ANYONE) -> OrderView:
         async with self._refusals_published("Finalize", Key.ORD_UPDATES, order_req_id, request):
             await self.require(order_req_id, buyer)
-            return await self._after_action(order_req_id, await self._processor.finalize(order_req_id, request.proposal_id))
+            return await self._after_action(
+                order_req_id, await self._processor.finalize(order_req_id, request.proposal_id))
 
     async def pause(self, order_req_id: str, request: ControlRequest, buyer: Principal = ANYONE) -> OrderView:
         async with self._refusals_published("Pause", Key.ORD_UPDATES, order_req_id, request):
@@ -159,7 +160,8 @@ class BuyerOrders:
             ],
             follow_ups=[
                 FollowUpView(follow_up_id=f.follow_up_id, direction=f.direction, seller=f.seller_id,
-                             proposal_id=f.proposal_id, audience=f.audience, message=f.message, seq=f.seq, occurred_at=f.occurred_at)
+                             proposal_id=f.proposal_id, audience=f.audience, message=f.message, seq=f.seq,
+                             occurred_at=f.occurred_at)
                 for f in follow_ups
             ],
             timeline=[
@@ -168,7 +170,9 @@ class BuyerOrders:
             ],
         )
 
-    async def list(self, *, state: OrderState | None, limit: int, offset: int, session_id: str | None = None) -> OrderList:
+    async def list(
+        self, *, state: OrderState | None, limit: int, offset: int, session_id: str | None = None
+    ) -> OrderList:
         query = select(Order)
         if state is not None:
             query = query.where(Order.state == state.value)

@@ -115,7 +115,8 @@ class RequestUpdater:
                 select(Order).options(load_only(Order.order_req_id, Order.last_seq))
                 .where(Order.order_req_id.in_(order_ids)).with_for_update()))}
             # A ProposalSubmissions event brings a new proposal: only later events need the stored row.
-            proposal_ids = {e.payload.proposal_id for e in events if isinstance(e.payload, (ProposalPayload, EditLockPayload))
+            proposal_ids = {e.payload.proposal_id for e in events
+                            if isinstance(e.payload, (ProposalPayload, EditLockPayload))
                             and e.event_type is not EventType.PROPOSAL_SUBMISSIONS}
             proposals = {p.proposal_id: p for p in (await session.scalars(
                 select(Proposal).where(Proposal.proposal_id.in_(proposal_ids))))} if proposal_ids else {}
@@ -127,7 +128,8 @@ class RequestUpdater:
                 elif event.seq <= order.last_seq:
                     outcomes.append(False)
                 elif event.seq != order.last_seq + 1:
-                    outcomes.append(SequenceGap(f"{event.order_req_id}: expected seq {order.last_seq + 1}, got {event.seq}"))
+                    outcomes.append(SequenceGap(
+                        f"{event.order_req_id}: expected seq {order.last_seq + 1}, got {event.seq}"))
                 else:
                     self._apply(session, order, proposals, event)
                     order.last_seq, order.updated_at = event.seq, now

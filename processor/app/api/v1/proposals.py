@@ -25,7 +25,8 @@ SEED_PROPOSAL = {
                **error_responses(401, 403, 404, 409, 422)},
 )
 async def submit_proposal(
-    proposals: ProposalsDep, seller: SellerDep, response: Response, body: ProposalSubmission = Body(examples=[SEED_PROPOSAL])
+    proposals: ProposalsDep, seller: SellerDep, response: Response,
+    body: ProposalSubmission = Body(examples=[SEED_PROPOSAL]),
 ) -> ProposalReceipt:
     seller.require_seller(body.seller)
     receipt = await proposals.submit(body)
@@ -43,7 +44,9 @@ async def submit_proposal(
 async def edit_lock(
     proposals: ProposalsDep,
     seller: SellerDep,
-    body: EditLockRequest = Body(examples=[{"OrderReqID": "ORD-001", "ProposalID": "PROP-001", "Seller": "SELLER-001", "Action": "lock", "LockSeconds": 120}]),
+    body: EditLockRequest = Body(examples=[{
+        "OrderReqID": "ORD-001", "ProposalID": "PROP-001", "Seller": "SELLER-001", "Action": "lock", "LockSeconds": 120,
+    }]),
 ) -> EditLockReceipt:
     seller.require_seller(body.seller)
     return await proposals.edit_lock(body)

@@ -69,9 +69,12 @@ async def create_seller(processor: ProcessorDep, body: SellerRecord = Body(examp
 
 @router.put("/{seller_id}", response_model=SellerRecord, summary="Create or replace a seller",
             responses=error_responses(403, 422))
-async def put_seller(seller_id: SellerId, processor: ProcessorDep, body: SellerRecord = Body(examples=[EXAMPLE])) -> SellerRecord:
+async def put_seller(
+    seller_id: SellerId, processor: ProcessorDep, body: SellerRecord = Body(examples=[EXAMPLE])
+) -> SellerRecord:
     if body.seller_id != seller_id:
-        raise InvalidInput(f"seller_id in the body ({body.seller_id}) differs from the path ({seller_id})", field="seller_id")
+        raise InvalidInput(f"seller_id in the body ({body.seller_id}) differs from the path ({seller_id})",
+                           field="seller_id")
     await processor.directory.upsert([body])
     return body
 
@@ -106,7 +109,8 @@ async def issue_seller_token(seller_id: SellerId, processor: ProcessorDep) -> Se
     responses=error_responses(403, 422),
     openapi_extra={"requestBody": {"content": {
         "application/json": {"example": [EXAMPLE]},
-        "text/csv": {"example": "seller_id,name,industries,lat,lng\nSELLER-902,Reno Foods,food;logistics,39.53,-119.81\n"},
+        "text/csv": {"example": "seller_id,name,industries,lat,lng\n"
+                                "SELLER-902,Reno Foods,food;logistics,39.53,-119.81\n"},
     }}},
 )
 async def import_sellers(request: Request, processor: ProcessorDep) -> ImportResult:

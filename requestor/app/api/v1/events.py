@@ -30,7 +30,9 @@ async def order_events(
     requestor: RequestorDep,
     buyer: StreamBuyerDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    after_seq: Annotated[int, Query(ge=0, le=MAX_SQL_INT, description="Start after this seq (when no Last-Event-ID)")] = 0,
+    after_seq: Annotated[
+        int, Query(ge=0, le=MAX_SQL_INT, description="Start after this seq (when no Last-Event-ID)")
+    ] = 0,
 ) -> EventSourceResponse:
     await requestor.orders.require(order_req_id, buyer)
     if last_event_id is not None:

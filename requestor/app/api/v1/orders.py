@@ -36,7 +36,9 @@ SEED_FOLLOWUP = {
     summary="Open an order request: sellers are selected and invited to quote",
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
-async def initiate(orders: OrdersDep, buyer: BuyerDep, body: InitiateRequest = Body(examples=[SEED_INITIATE, DETAILED_INITIATE])) -> OrderView:
+async def initiate(
+    orders: OrdersDep, buyer: BuyerDep, body: InitiateRequest = Body(examples=[SEED_INITIATE, DETAILED_INITIATE])
+) -> OrderView:
     return await orders.initiate(body, buyer)
 
 
@@ -46,7 +48,9 @@ async def initiate(orders: OrdersDep, buyer: BuyerDep, body: InitiateRequest = B
     summary="Send a follow-up to the sellers of the listed proposals",
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
-async def followup(orders: OrdersDep, buyer: BuyerDep, body: BuyerFollowUp = Body(examples=[SEED_FOLLOWUP])) -> FollowUpReceipt:
+async def followup(
+    orders: OrdersDep, buyer: BuyerDep, body: BuyerFollowUp = Body(examples=[SEED_FOLLOWUP])
+) -> FollowUpReceipt:
     return await orders.follow_up(body, buyer)
 
 
