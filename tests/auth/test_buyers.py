@@ -38,7 +38,8 @@ async def test_a_buyer_cannot_act_on_another_buyers_order(orders_of_two_buyers):
         http.put("/api/v1/finalize/ORD-A", json={"ProposalID": "PROP-A1"}, headers=BUYER_B),
         http.put("/api/v1/pause/ORD-A", headers=BUYER_B),
         http.put("/api/v1/resume/ORD-A", headers=BUYER_B),
-        http.post("/api/v1/followup", json={"OrderReqID": "ORD-A", "Audience": ["PROP-A1"], "Message": NOTE}, headers=BUYER_B),
+        http.post("/api/v1/followup", json={"OrderReqID": "ORD-A", "Audience": ["PROP-A1"], "Message": NOTE},
+                  headers=BUYER_B),
         http.get("/api/v1/orders/ORD-A", headers=BUYER_B),
         http.get("/api/v1/orders/ORD-A/events", headers=BUYER_B),
     ]
@@ -71,7 +72,8 @@ async def test_tokens_are_required_and_checked(orders_of_two_buyers):
     assert seller.status_code == 403
     # A browser's EventSource cannot set headers: the events endpoint also takes ?access_token=.
     # (Finalized first, so the stream ends and the in-process client can read all of it.)
-    assert (await http.put("/api/v1/finalize/ORD-A", json={"ProposalID": "PROP-A1"}, headers=BUYER_A)).status_code == 200
+    finalized = await http.put("/api/v1/finalize/ORD-A", json={"ProposalID": "PROP-A1"}, headers=BUYER_A)
+    assert finalized.status_code == 200
     token_a, token_b = (h["Authorization"].removeprefix("Bearer ") for h in (BUYER_A, BUYER_B))
     assert (await http.get(f"/api/v1/orders/ORD-A/events?access_token={token_b}")).status_code == 403
     events = await http.get(f"/api/v1/orders/ORD-A/events?access_token={token_a}")
@@ -90,7 +92,8 @@ async def test_grpc_needs_the_service_token(orders_of_two_buyers, secured_proces
         with pytest.raises(grpc.aio.AioRpcError) as wrong_role:
             await stub.PauseOrder(request, timeout=5, metadata=seller_md)
         assert wrong_role.value.code() == grpc.StatusCode.PERMISSION_DENIED
-        stream = pb_grpc.OrderStreamingServiceStub(channel).ProcessOrderStream(pb.OrderStreamRequest(order_req_id="ORD-A"))
+        stream = pb_grpc.OrderStreamingServiceStub(channel).ProcessOrderStream(
+            pb.OrderStreamRequest(order_req_id="ORD-A"))
         with pytest.raises(grpc.aio.AioRpcError) as streaming:
             await stream.read()
         assert streaming.value.code() == grpc.StatusCode.UNAUTHENTICATED
@@ -102,5 +105,6 @@ async def test_grpc_needs_the_service_token(orders_of_two_buyers, secured_proces
 async def test_a_requestor_with_a_bad_service_token_answers_503_not_401(start_requestor, secured_processor):
     port = processor_of(secured_processor).grpc.port
     async for requestor in start_requestor(port, auth_enabled=True, processor_auth_token="not-a-token"):
-        response = await requestor.http.post("/api/v1/initiate", json=initiate_body("ORD-X", "SESSION-A"), headers=BUYER_A)
+        response = await requestor.http.post(
+            "/api/v1/initiate", json=initiate_body("ORD-X", "SESSION-A"), headers=BUYER_A)
         assert response.status_code == 503 and "UNAUTHENTICATED" in response.json()["detail"]["reason"]

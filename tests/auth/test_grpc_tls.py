@@ -24,7 +24,8 @@ def certs(tmp_path_factory):
     d = tmp_path_factory.mktemp("pki")
     _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=dcent test CA",
              "-keyout", "ca.key", "-out", "ca.pem", cwd=d)
-    for name, extension in (("server", "subjectAltName=DNS:localhost,IP:127.0.0.1"), ("client", "extendedKeyUsage=clientAuth")):
+    for name, extension in (("server", "subjectAltName=DNS:localhost,IP:127.0.0.1"),
+                            ("client", "extendedKeyUsage=clientAuth")):
         _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", f"{name}.key",
                  "-out", f"{name}.csr", cwd=d)
         (d / f"{name}.ext").write_text(extension + "\n")
@@ -47,7 +48,8 @@ async def test_requestor_with_a_client_certificate_and_token_is_served(start_req
     port = processor_of(mtls_processor).grpc.port
     async for requestor in start_requestor(
         port, auth_enabled=True, processor_auth_token=SERVICE_TOKEN, grpc_tls_enabled=True,
-        grpc_tls_ca_file=certs / "ca.pem", grpc_tls_cert_file=certs / "client.pem", grpc_tls_key_file=certs / "client.key",
+        grpc_tls_ca_file=certs / "ca.pem", grpc_tls_cert_file=certs / "client.pem",
+        grpc_tls_key_file=certs / "client.key",
     ):
         response = await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE, headers=BUYER)
         assert response.status_code == 202, response.text

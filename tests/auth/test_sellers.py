@@ -7,7 +7,7 @@ from tests.auth.conftest import bearer
 pytestmark = pytest.mark.usefixtures("db_backend")
 
 BUYER_A = bearer(Role.BUYER, "SESSION-A")
-SELLER_1, SELLER_2, OUTSIDER = bearer(Role.SELLER, "SELLER-001"), bearer(Role.SELLER, "SELLER-002"), bearer(Role.SELLER, "SELLER-999")
+SELLER_1, SELLER_2, OUTSIDER = (bearer(Role.SELLER, s) for s in ("SELLER-001", "SELLER-002", "SELLER-999"))
 
 
 def proposal(seller: str, proposal_id: str, price: float = 1000.0) -> dict:
@@ -23,7 +23,8 @@ async def open_order(secured_requestor, secured_processor):
     assert initiated.status_code == 202, initiated.text
     invited = {s["SellerID"] for s in initiated.json()["Sellers"]}
     assert {"SELLER-001", "SELLER-002"} <= invited and "SELLER-999" not in invited
-    created = await secured_processor.http.post("/api/v1/proposal-submissions", json=proposal("SELLER-001", "PROP-001"), headers=SELLER_1)
+    created = await secured_processor.http.post(
+        "/api/v1/proposal-submissions", json=proposal("SELLER-001", "PROP-001"), headers=SELLER_1)
     assert created.status_code == 201, created.text
     return secured_processor.http
 
@@ -34,7 +35,8 @@ async def test_no_token_or_a_bad_one_is_401(open_order):
     assert missing.status_code == 401 and missing.headers["WWW-Authenticate"] == "Bearer"
     assert "Authorization: Bearer" in missing.json()["detail"]["reason"]
     forged = SELLER_1["Authorization"][:-4] + "AAAA"
-    bad = await http.post("/api/v1/proposal-submissions", json=proposal("SELLER-001", "PROP-009"), headers={"Authorization": forged})
+    bad = await http.post("/api/v1/proposal-submissions", json=proposal("SELLER-001", "PROP-009"),
+                          headers={"Authorization": forged})
     assert bad.status_code == 401 and "signature" in bad.json()["detail"]["reason"]
     buyer = await http.post("/api/v1/proposal-submissions", json=proposal("SELLER-001", "PROP-009"), headers=BUYER_A)
     assert buyer.status_code == 403 and "buyer token" in buyer.json()["detail"]["reason"]
@@ -42,23 +44,26 @@ async def test_no_token_or_a_bad_one_is_401(open_order):
 
 async def test_a_seller_cannot_act_for_another(open_order):
     http = open_order
-    as_other = await http.post("/api/v1/proposal-submissions", json=proposal("SELLER-001", "PROP-002"), headers=SELLER_2)
+    as_other = await http.post("/api/v1/proposal-submissions", json=proposal("SELLER-001", "PROP-002"),
+                               headers=SELLER_2)
     assert as_other.status_code == 403 and as_other.json()["detail"]["field"] == "Seller"
     # Its own name in the body, but another seller's proposal: update refused.
-    takeover = await http.post("/api/v1/proposal-submissions", json=proposal("SELLER-002", "PROP-001", 1.0), headers=SELLER_2)
+    takeover = await http.post("/api/v1/proposal-submissions", json=proposal("SELLER-002", "PROP-001", 1.0),
+                               headers=SELLER_2)
     assert takeover.status_code == 403 and "another seller" in takeover.json()["detail"]["reason"]
     lock = {"OrderReqID": "ORD-001", "ProposalID": "PROP-001", "Action": "lock"}
-    assert (await http.post("/api/v1/edit-lock", json={**lock, "Seller": "SELLER-001"}, headers=SELLER_2)).status_code == 403
-    assert (await http.post("/api/v1/edit-lock", json={**lock, "Seller": "SELLER-002"}, headers=SELLER_2)).status_code == 403
+    for body in ({**lock, "Seller": "SELLER-001"}, {**lock, "Seller": "SELLER-002"}):
+        assert (await http.post("/api/v1/edit-lock", json=body, headers=SELLER_2)).status_code == 403
     note = {"OrderReqID": "ORD-001", "ProposalID": "PROP-001",
             "Message": {"content": {"URLs": [], "MessageType": "text", "Message": "mine now"}}}
-    assert (await http.post("/api/v1/followup", json={**note, "Seller": "SELLER-001"}, headers=SELLER_2)).status_code == 403
-    assert (await http.post("/api/v1/followup", json={**note, "Seller": "SELLER-002"}, headers=SELLER_2)).status_code == 403
+    for body in ({**note, "Seller": "SELLER-001"}, {**note, "Seller": "SELLER-002"}):
+        assert (await http.post("/api/v1/followup", json=body, headers=SELLER_2)).status_code == 403
     assert (await http.get("/api/v1/sellers/SELLER-001/proposals", headers=SELLER_2)).status_code == 403
     assert (await http.get("/api/v1/sellers/SELLER-001/invitations", headers=SELLER_2)).status_code == 403
     # The owner can do each of these.
-    assert (await http.post("/api/v1/edit-lock", json={**lock, "Seller": "SELLER-001"}, headers=SELLER_1)).status_code == 200
-    assert (await http.post("/api/v1/followup", json={**note, "Seller": "SELLER-001"}, headers=SELLER_1)).status_code == 201
+    owner = {"Seller": "SELLER-001"}
+    assert (await http.post("/api/v1/edit-lock", json={**lock, **owner}, headers=SELLER_1)).status_code == 200
+    assert (await http.post("/api/v1/followup", json={**note, **owner}, headers=SELLER_1)).status_code == 201
     own = (await http.get("/api/v1/sellers/SELLER-001/proposals", headers=SELLER_1)).json()
     assert [p["ProposalID"] for p in own] == ["PROP-001"] and own[0]["ProposalDictObj"]["Price"] == 1000.0
 

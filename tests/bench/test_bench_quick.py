@@ -3,8 +3,8 @@ claims come from `make bench`, never from a test)."""
 import contextlib
 import json
 import os
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path

@@ -19,7 +19,8 @@ def resources() -> list[dict]:
 
 def test_manifests_pass_strict_validation():
     validate = Path(sys.executable).with_name("kubernetes-validate")
-    result = subprocess.run([str(validate), "--strict", "-k", TARGET, *map(str, MANIFESTS)], capture_output=True, text=True)
+    result = subprocess.run([str(validate), "--strict", "-k", TARGET, *map(str, MANIFESTS)],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("passed") == len(resources())
 

@@ -17,7 +17,8 @@ def test_every_operation_is_documented(make_app):
             body = operation.get("requestBody", {}).get("content", {})
             for media in body.values():
                 schema = media.get("schema", {})
-                assert media.get("example") or media.get("examples") or schema.get("examples"), f"{where} has no example body"
+                has_example = media.get("example") or media.get("examples") or schema.get("examples")
+                assert has_example, f"{where} has no example body"
 
 
 def test_seed_bodies_are_the_examples():
@@ -27,6 +28,7 @@ def test_seed_bodies_are_the_examples():
         media = spec["paths"][path][method]["requestBody"]["content"]["application/json"]
         return media.get("examples") or media["schema"].get("examples")
 
-    assert {"OrderReqId": "ORD-001", "SessionID": "SESSION-123", "Notification type": "GChat"} in examples(requestor, "/api/v1/initiate", "post")
+    seed_initiate = {"OrderReqId": "ORD-001", "SessionID": "SESSION-123", "Notification type": "GChat"}
+    assert seed_initiate in examples(requestor, "/api/v1/initiate", "post")
     assert examples(processor, "/api/v1/proposal-submissions", "post")[0]["ProposalDictObj"]["ProposalID"] == "PROP-001"
     assert examples(requestor, "/api/v1/followup", "post")[0]["Audience"] == ["PROP-001"]

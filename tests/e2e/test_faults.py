@@ -144,7 +144,8 @@ async def test_processor_sigkill_with_1000_proposals_in_flight(stack):
 
         await asyncio.gather(*senders)
         assert 0 < killed_at < PROPOSALS
-        await assert_buyer_holds_the_processors_log(client, stack, "ORD-KILL", {b["ProposalDictObj"]["ProposalID"] for b in bodies})
+        await assert_buyer_holds_the_processors_log(
+            client, stack, "ORD-KILL", {b["ProposalDictObj"]["ProposalID"] for b in bodies})
     print(f"killed after {killed_at} accepted; stream back {stream_back:.2f} s after the Processor was ready")
 
 
@@ -167,7 +168,8 @@ async def test_requestor_sigkill_resumes_every_open_orders_stream(stack):
                 assert (await client.post(url, json=proposal(order_id, n))).status_code == 201
         await asyncio.to_thread(stack.requestor.start().wait_ready)
         for order_id in orders:
-            await assert_buyer_holds_the_processors_log(client, stack, order_id, {proposal_id(order_id, n) for n in range(8)})
+            await assert_buyer_holds_the_processors_log(
+                client, stack, order_id, {proposal_id(order_id, n) for n in range(8)})
 
 
 async def test_processor_sigterm_under_load_answers_no_5xx_and_loses_nothing(stack):
@@ -214,8 +216,10 @@ async def test_graceful_processor_restart_ends_streams_and_the_requestor_resumes
         body = {"OrderReqId": "ORD-TERM", "SessionID": "S-1", "Notification type": "GChat"}
         assert (await client.post(f"{stack.requestor_url}/api/v1/initiate", json=body)).status_code == 202
         await asyncio.to_thread(stack.restart_processor)  # SIGTERM, then start again
-        proposal = {"OrderReqID": "ORD-TERM", "Seller": "SELLER-001", "ProposalDictObj": {"ProposalID": "P-1", "Price": 1.0}}
-        assert (await client.post(f"{stack.processor_url}/api/v1/proposal-submissions", json=proposal)).status_code == 201
+        proposal = {"OrderReqID": "ORD-TERM", "Seller": "SELLER-001",
+                    "ProposalDictObj": {"ProposalID": "P-1", "Price": 1.0}}
+        submitted = await client.post(f"{stack.processor_url}/api/v1/proposal-submissions", json=proposal)
+        assert submitted.status_code == 201
         async with asyncio.timeout(WAIT_SECONDS):
             while not (await client.get(f"{stack.requestor_url}/api/v1/orders/ORD-TERM")).json()["Proposals"]:
                 await asyncio.sleep(0.05)

@@ -28,18 +28,23 @@ def proposal(order, seller, pid, price, **extra):
 def test_one_lifecycle_exact_messages_per_topic(stack, reader):
     order = f"ORD-KAFKA-{uuid.uuid4().hex[:8]}"
     buyer, seller = httpx.Client(base_url=stack.requestor_url), httpx.Client(base_url=stack.processor_url)
-    assert buyer.post("/api/v1/initiate", json={"OrderReqId": order, "SessionID": "S-1", "Notification type": "GChat"}).status_code == 202
-    assert seller.post("/api/v1/proposal-submissions", json=proposal(order, "SELLER-001", "K-P1", 100.0)).status_code == 201
-    assert seller.post("/api/v1/proposal-submissions", json=proposal(order, "SELLER-002", "K-P2", 90.0)).status_code == 201
-    assert seller.post("/api/v1/proposal-submissions", json=proposal(order, "SELLER-002", "K-P2", 85.0)).status_code == 200
+    initiate = {"OrderReqId": order, "SessionID": "S-1", "Notification type": "GChat"}
+    assert buyer.post("/api/v1/initiate", json=initiate).status_code == 202
+    submit = "/api/v1/proposal-submissions"
+    assert seller.post(submit, json=proposal(order, "SELLER-001", "K-P1", 100.0)).status_code == 201
+    assert seller.post(submit, json=proposal(order, "SELLER-002", "K-P2", 90.0)).status_code == 201
+    assert seller.post(submit, json=proposal(order, "SELLER-002", "K-P2", 85.0)).status_code == 200
     refused = seller.post("/api/v1/proposal-submissions", json=proposal(order, "SELLER-050", "K-P9", 1.0))
     assert refused.status_code == 403
     message = {"content": {"URLs": [], "MessageType": "text", "Message": "Ships in 3 days"}}
-    assert seller.post("/api/v1/followup", json={"OrderReqID": order, "Seller": "SELLER-001", "Message": message}).status_code == 201
-    assert buyer.post("/api/v1/followup", json={"OrderReqID": order, "Audience": ["K-P1"], "Message": message}).status_code == 200
-    lock = seller.post("/api/v1/edit-lock", json={"OrderReqID": order, "ProposalID": "K-P1", "Seller": "SELLER-001"}).json()
-    assert seller.post("/api/v1/edit-lock", json={"OrderReqID": order, "ProposalID": "K-P1", "Seller": "SELLER-001",
-                                                   "Action": "unlock", "LockToken": lock["LockToken"]}).status_code == 200
+    from_seller = {"OrderReqID": order, "Seller": "SELLER-001", "Message": message}
+    assert seller.post("/api/v1/followup", json=from_seller).status_code == 201
+    from_buyer = {"OrderReqID": order, "Audience": ["K-P1"], "Message": message}
+    assert buyer.post("/api/v1/followup", json=from_buyer).status_code == 200
+    lock_request = {"OrderReqID": order, "ProposalID": "K-P1", "Seller": "SELLER-001"}
+    lock = seller.post("/api/v1/edit-lock", json=lock_request).json()
+    unlock = {**lock_request, "Action": "unlock", "LockToken": lock["LockToken"]}
+    assert seller.post("/api/v1/edit-lock", json=unlock).status_code == 200
     assert buyer.put(f"/api/v1/pause/{order}").status_code == 200
     assert buyer.put(f"/api/v1/pause/{order}").status_code == 409  # refused: already paused
     assert buyer.put(f"/api/v1/resume/{order}").status_code == 200

@@ -29,7 +29,8 @@ def test_simulated_sellers_quote_and_answer(stack, kafka_broker, tmp_path, sourc
             time.sleep(0.1)
         buyer = httpx.Client(base_url=stack.requestor_url)
         order = f"ORD-SIM-{source}-{db_backend}"
-        assert buyer.post("/api/v1/initiate", json={"OrderReqId": order, "SessionID": "S", "Notification type": "GChat"}).status_code == 202
+        initiate = {"OrderReqId": order, "SessionID": "S", "Notification type": "GChat"}
+        assert buyer.post("/api/v1/initiate", json=initiate).status_code == 202
 
         def view():
             return buyer.get(f"/api/v1/orders/{order}").json()
@@ -44,11 +45,13 @@ def test_simulated_sellers_quote_and_answer(stack, kafka_broker, tmp_path, sourc
         if source == "kafka":  # follow-ups arrive on SELLER_NOTIFY: the seller answers
             target = proposals[0]["ProposalID"]
             message = {"content": {"URLs": [], "MessageType": "text", "Message": "Can you ship faster?"}}
-            assert buyer.post("/api/v1/followup", json={"OrderReqID": order, "Audience": [target], "Message": message}).status_code == 200
+            follow_up = {"OrderReqID": order, "Audience": [target], "Message": message}
+            assert buyer.post("/api/v1/followup", json=follow_up).status_code == 200
             deadline = time.monotonic() + 60
             while not [f for f in view()["FollowUps"] if f["Direction"] == "seller"] and time.monotonic() < deadline:
                 time.sleep(0.2)
             answers = [f for f in view()["FollowUps"] if f["Direction"] == "seller"]
-            assert answers and answers[0]["ProposalID"] == target and "Can you ship faster?" in answers[0]["Message"]["Message"]
+            assert answers and answers[0]["ProposalID"] == target
+            assert "Can you ship faster?" in answers[0]["Message"]["Message"]
     finally:
         simulator.stop()

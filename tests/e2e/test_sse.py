@@ -33,10 +33,12 @@ def read_events(client: httpx.Client, url: str, until_seq: int, headers: dict | 
 def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(stack):
     buyer, seller = httpx.Client(base_url=stack.requestor_url), httpx.Client(base_url=stack.processor_url)
     order = "ORD-SSE"
-    assert buyer.post("/api/v1/initiate", json={"OrderReqId": order, "SessionID": "S", "Notification type": "GChat"}).status_code == 202
+    initiate = {"OrderReqId": order, "SessionID": "S", "Notification type": "GChat"}
+    assert buyer.post("/api/v1/initiate", json=initiate).status_code == 202
 
     def propose(n):
-        body = {"OrderReqID": order, "Seller": "SELLER-001", "ProposalDictObj": {"ProposalID": f"SSE-{n}", "Price": 10 + n}}
+        body = {"OrderReqID": order, "Seller": "SELLER-001",
+                "ProposalDictObj": {"ProposalID": f"SSE-{n}", "Price": 10 + n}}
         assert seller.post("/api/v1/proposal-submissions", json=body).status_code == 201
 
     for n in range(3):

@@ -12,7 +12,8 @@ from tests.conftest import processor_settings
 async def test_a_start_that_fails_after_migrating_disposes_the_engine(make_db_url, db_backend, tmp_path, monkeypatch):
     built: list[Processor] = []
     build = Processor.build
-    monkeypatch.setattr(Processor, "build", classmethod(lambda cls, settings: built.append(build(settings)) or built[-1]))
+    monkeypatch.setattr(Processor, "build",
+                        classmethod(lambda cls, settings: built.append(build(settings)) or built[-1]))
     bad_sellers = tmp_path / "sellers.json"
     bad_sellers.write_text(json.dumps([{"seller_id": "S-1"}]))  # read after the migrations, and refused
     app = create_app(processor_settings(make_db_url("processor"), sellers_file=bad_sellers))

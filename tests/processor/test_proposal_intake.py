@@ -60,7 +60,8 @@ async def test_a_batch_that_cannot_be_written_is_retried_one_at_a_time(processor
 
     monkeypatch.setattr(ProposalIntake, "_write", fail)
     answers = await asyncio.gather(*(
-        post(processor, "proposal-submissions", proposal("ORD-1", f"SELLER-{1 + n:03d}", f"PROP-{n}")) for n in range(5)))
+        post(processor, "proposal-submissions", proposal("ORD-1", f"SELLER-{1 + n:03d}", f"PROP-{n}"))
+        for n in range(5)))
     assert [a.status_code for a in answers] == [201] * 5
     log = await processor_of(processor).events.read_after("ORD-1", 0)
     assert sum(e.event_type == "ProposalSubmissions" for e in log) == 5

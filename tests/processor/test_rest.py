@@ -62,7 +62,8 @@ async def test_another_sellers_proposal_is_forbidden(processor):
 
 
 async def test_invalid_body_is_422_naming_the_field(processor):
-    response = await post(processor, "proposal-submissions", {"OrderReqID": "ORD-1", "Seller": "S", "ProposalDictObj": {"Price": 1}})
+    no_proposal_id = {"OrderReqID": "ORD-1", "Seller": "S", "ProposalDictObj": {"Price": 1}}
+    response = await post(processor, "proposal-submissions", no_proposal_id)
     assert response.status_code == 422
     assert ["body", "ProposalDictObj", "ProposalID"] in [e["loc"] for e in response.json()["detail"]]
 
@@ -72,7 +73,8 @@ async def test_paused_order_refuses_proposals_until_resumed(processor):
     orders = processor_of(processor).orders
     await orders.pause("ORD-1")
     refused = await post(processor, "proposal-submissions", proposal())
-    assert (refused.status_code, refused.json()["detail"]["reason"]) == (409, "order ORD-1 is Paused: cannot accept proposals")
+    assert refused.status_code == 409
+    assert refused.json()["detail"]["reason"] == "order ORD-1 is Paused: cannot accept proposals"
     await orders.resume("ORD-1")
     assert (await post(processor, "proposal-submissions", proposal())).status_code == 201
 
@@ -144,10 +146,12 @@ async def test_a_seller_reads_its_invitations_and_proposals(processor):
     await processor_of(processor).orders.pause("ORD-2")
     await post(processor, "proposal-submissions", proposal(Warranty="2y"))
     invitations = (await processor.http.get("/api/v1/sellers/SELLER-001/invitations")).json()
-    assert [(i["OrderReqID"], i["State"], i["Rank"]) for i in invitations] == [("ORD-2", "Paused", 1), ("ORD-1", "Open", 1)]
+    assert [(i["OrderReqID"], i["State"], i["Rank"]) for i in invitations] == [
+        ("ORD-2", "Paused", 1), ("ORD-1", "Open", 1)]
     assert (await processor.http.get("/api/v1/sellers/SELLER-059/invitations")).json() == []
     mine = (await processor.http.get("/api/v1/sellers/SELLER-001/proposals")).json()
-    assert [(p["ProposalID"], p["State"], p["ProposalDictObj"]["Warranty"]) for p in mine] == [("PROP-1", "Submitted", "2y")]
+    assert [(p["ProposalID"], p["State"], p["ProposalDictObj"]["Warranty"]) for p in mine] == [
+        ("PROP-1", "Submitted", "2y")]
     assert (await processor.http.get("/api/v1/sellers/SELLER-002/proposals")).json() == []
 
 

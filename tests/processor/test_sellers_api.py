@@ -23,7 +23,8 @@ async def test_create_replace_deactivate_and_list(processor):
     created = await processor.http.post("/api/v1/sellers", json=DENVER, headers=ADMIN)
     assert created.status_code == 201 and created.json()["industries"] == ["construction"]
     assert (await processor.http.post("/api/v1/sellers", json=DENVER, headers=ADMIN)).status_code == 409
-    replaced = await processor.http.put("/api/v1/sellers/SELLER-901", json={**DENVER, "name": "Denver Steel"}, headers=ADMIN)
+    replaced = await processor.http.put("/api/v1/sellers/SELLER-901", json={**DENVER, "name": "Denver Steel"},
+                                        headers=ADMIN)
     assert replaced.status_code == 200 and replaced.json()["name"] == "Denver Steel"
     mismatch = await processor.http.put("/api/v1/sellers/SELLER-902", json=DENVER, headers=ADMIN)
     assert mismatch.status_code == 422 and mismatch.json()["detail"]["field"] == "seller_id"
@@ -33,12 +34,13 @@ async def test_create_replace_deactivate_and_list(processor):
 
     denver = Location(lat=39.7392, lng=-104.9903)
     orders = processor_of(processor).orders
-    chosen = await orders.initiate(InitiateCommand("ORD-D1", "S", "GChat", OrderDetails(industry="construction", location=denver)))
+    in_denver = OrderDetails(industry="construction", location=denver)
+    chosen = await orders.initiate(InitiateCommand("ORD-D1", "S", "GChat", in_denver))
     assert chosen.sellers[0].seller_id == "SELLER-901" and chosen.sellers[0].distance_km == 0
 
     gone = await processor.http.delete("/api/v1/sellers/SELLER-901", headers=ADMIN)
     assert gone.status_code == 200 and gone.json()["active"] is False
-    later = await orders.initiate(InitiateCommand("ORD-D2", "S", "GChat", OrderDetails(industry="construction", location=denver)))
+    later = await orders.initiate(InitiateCommand("ORD-D2", "S", "GChat", in_denver))
     assert "SELLER-901" not in [s.seller_id for s in later.sellers]
     assert (await processor.http.delete("/api/v1/sellers/NOPE", headers=ADMIN)).status_code == 404
 
@@ -51,11 +53,13 @@ async def test_bulk_import_json_and_csv(processor):
     response = await processor.http.post("/api/v1/sellers/import", content=csv_body,
                                          headers={**ADMIN, "Content-Type": "text/csv"})
     assert response.status_code == 200 and response.json() == {"imported": 1}
-    assert (await processor.http.get("/api/v1/sellers/IMP-C1", headers=ADMIN)).json()["industries"] == ["food", "logistics"]
+    imported = (await processor.http.get("/api/v1/sellers/IMP-C1", headers=ADMIN)).json()
+    assert imported["industries"] == ["food", "logistics"]
 
     bad = await processor.http.post("/api/v1/sellers/import", json=[{**DENVER, "lat": 123}], headers=ADMIN)
     assert bad.status_code == 422 and bad.json()["detail"]["field"] == "0.lat"
-    wrong_type = await processor.http.post("/api/v1/sellers/import", content="x", headers={**ADMIN, "Content-Type": "text/plain"})
+    wrong_type = await processor.http.post("/api/v1/sellers/import", content="x",
+                                           headers={**ADMIN, "Content-Type": "text/plain"})
     assert wrong_type.status_code == 422
 
 
@@ -65,10 +69,12 @@ async def test_notices_reach_the_sellers_chat_space_in_one_thread(start_processo
         seller = {**DENVER, "industries": ["aerospace"], "gchat_webhook": None}
         await processor.http.put("/api/v1/sellers/SELLER-901", json=seller, headers=ADMIN)
         with_hook = {**seller, "gchat_webhook": f"{fake_google.url}{webhook}"}
-        assert (await processor.http.put("/api/v1/sellers/SELLER-901", json=with_hook, headers=ADMIN)).status_code == 200
+        hooked = await processor.http.put("/api/v1/sellers/SELLER-901", json=with_hook, headers=ADMIN)
+        assert hooked.status_code == 200
         orders = processor_of(processor).orders
         await orders.initiate(InitiateCommand("ORD-CHAT", "S", "GChat", OrderDetails(industry="aerospace")))
-        body = {"OrderReqID": "ORD-CHAT", "Seller": "SELLER-901", "ProposalDictObj": {"ProposalID": "P-CHAT", "Price": 5}}
+        body = {"OrderReqID": "ORD-CHAT", "Seller": "SELLER-901",
+                "ProposalDictObj": {"ProposalID": "P-CHAT", "Price": 5}}
         assert (await processor.http.post("/api/v1/proposal-submissions", json=body)).status_code == 201
         await orders.finalize("ORD-CHAT", "P-CHAT")
         chat = processor_of(processor).chat
@@ -87,12 +93,15 @@ async def test_notices_reach_the_sellers_chat_space_in_one_thread(start_processo
 async def test_a_notice_that_gives_up_is_written_to_the_order_log(start_processor, fake_google):
     fake_google.chat = lambda path, body: (503, {"error": "unavailable"}, {"Retry-After": "0"})
     async for processor in start_processor(api_google_chat_url=fake_google.url, gchat_max_attempts=2):
-        seller = {**DENVER, "industries": ["aerospace"], "gchat_webhook": f"{fake_google.url}/v1/spaces/S2/messages?key=k&token=t"}
+        seller = {**DENVER, "industries": ["aerospace"],
+                  "gchat_webhook": f"{fake_google.url}/v1/spaces/S2/messages?key=k&token=t"}
         await processor.http.put("/api/v1/sellers/SELLER-901", json=seller, headers=ADMIN)
-        await processor_of(processor).orders.initiate(InitiateCommand("ORD-FAIL", "S", "GChat", OrderDetails(industry="aerospace")))
+        await processor_of(processor).orders.initiate(
+            InitiateCommand("ORD-FAIL", "S", "GChat", OrderDetails(industry="aerospace")))
         log = processor_of(processor).events
         async with asyncio.timeout(10):
-            while not (failed := [e for e in await log.read_after("ORD-FAIL", 0) if e.event_type == "SellerNoticeFailed"]):
+            while not (failed := [e for e in await log.read_after("ORD-FAIL", 0)
+                                  if e.event_type == "SellerNoticeFailed"]):
                 await asyncio.sleep(0.05)
         assert failed[0].payload.model_dump() == {"seller_id": "SELLER-901", "kind": "invitation", "reason": "HTTP 503"}
         assert len(fake_google.chat_requests()) == 2

@@ -28,7 +28,8 @@ PAYLOADS = [
     (EventType.PROPOSAL_SUBMISSIONS, ProposalPayload(
         proposal_id="P", seller_id="S1", state=ProposalState.SUBMITTED,
         data={"ProposalID": "P", "Price": 10.5, "Qty": 3, "Nested": {"a": [1, "b"]}}, revision=2)),
-    (EventType.EDIT_LOCK, EditLockPayload(proposal_id="P", seller_id="S1", locked=True, expires_at=WHEN, reason="locked")),
+    (EventType.EDIT_LOCK, EditLockPayload(
+        proposal_id="P", seller_id="S1", locked=True, expires_at=WHEN, reason="locked")),
     (EventType.REQUEST_FOLLOW_UP, FollowUpPayload(
         follow_up_id="F", direction="buyer", audience=["P"], recipients=["S1"],
         message=MessageContent(urls=["https://example.com/spec.pdf"], message_type="link", message="see"))),
@@ -39,7 +40,8 @@ PAYLOADS = [
 
 @pytest.mark.parametrize("event_type, payload", PAYLOADS, ids=[p[0].value for p in PAYLOADS])
 def test_event_round_trip(event_type, payload):
-    event = OrderEvent(order_req_id="ORD-1", seq=7, event_id="e-1", event_type=event_type, occurred_at=WHEN, payload=payload)
+    event = OrderEvent(order_req_id="ORD-1", seq=7, event_id="e-1", event_type=event_type, occurred_at=WHEN,
+                       payload=payload)
     assert convert.event_from_pb(convert.event_to_pb(event)) == event
 
 
@@ -54,5 +56,6 @@ def test_details_and_summary_round_trip():
                            items=[OrderItem(name="x", quantity=2, unit="kg")], expiry_minutes=5, max_sellers=3)
     assert convert.details_from_pb(convert.details_to_pb(details)) == details
     assert convert.details_from_pb(convert.details_to_pb(OrderDetails())) == OrderDetails()
-    summary = OrderSummary(order_req_id="O", session_id="S", state=OrderState.OPEN, expires_at=WHEN, last_seq=4, sellers=SELLERS)
+    summary = OrderSummary(order_req_id="O", session_id="S", state=OrderState.OPEN, expires_at=WHEN, last_seq=4,
+                           sellers=SELLERS)
     assert convert.summary_from_pb(convert.summary_to_pb(summary)) == summary

@@ -59,7 +59,8 @@ def test_initiate_refusals_name_the_field(change, field):
 
 
 def test_seed_proposal_keeps_extra_fields_as_given():
-    body = {**SEED_PROPOSAL, "ProposalDictObj": {**SEED_PROPOSAL["ProposalDictObj"], "Warranty": {"years": 2}, "Qty": 5}}
+    body = {**SEED_PROPOSAL,
+            "ProposalDictObj": {**SEED_PROPOSAL["ProposalDictObj"], "Warranty": {"years": 2}, "Qty": 5}}
     stored = ProposalSubmission.model_validate(body).proposal.as_stored()
     assert stored == {
         "ProposalID": "PROP-001", "Price": 1000.0, "DeliveryDate": "2025-11-01T00:00:00Z",

@@ -20,7 +20,8 @@ async def make_notifier(fake_google):
 
     async def make(per_second=20.0, attempts=3):
         http = httpx.AsyncClient()
-        notifier = GoogleChatNotifier(http, webhooks_of, base_url=fake_google.url, per_second=per_second, max_attempts=attempts)
+        notifier = GoogleChatNotifier(http, webhooks_of, base_url=fake_google.url, per_second=per_second,
+                                      max_attempts=attempts)
         made.append((notifier, http))
         return notifier
 

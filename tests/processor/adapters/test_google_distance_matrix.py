@@ -28,7 +28,8 @@ async def test_sixty_destinations_take_three_requests_of_at_most_25(client, fake
 
 async def test_per_element_zero_results_is_kept_per_destination(client, fake_google):
     def answer(query):
-        elements = [{"status": "ZERO_RESULTS"}, {"status": "OK", "distance": {"value": 1500}, "duration": {"value": 120}}]
+        elements = [{"status": "ZERO_RESULTS"},
+                    {"status": "OK", "distance": {"value": 1500}, "duration": {"value": 120}}]
         return 200, {"status": "OK", "rows": [{"elements": elements}]}, {}
 
     fake_google.distance_matrix = answer
@@ -54,7 +55,8 @@ async def test_persistent_over_query_limit_gives_up_after_the_attempts(client, f
 async def test_request_denied_is_not_retried(fake_google):
     async with httpx.AsyncClient() as http:
         keyless = DistanceMatrixClient(http, fake_google.url, "bad-key", backoff_initial=0.01)
-        fake_google.distance_matrix = lambda query: (200, {"status": "REQUEST_DENIED", "error_message": "The provided API key is invalid."}, {})
+        denied = {"status": "REQUEST_DENIED", "error_message": "The provided API key is invalid."}
+        fake_google.distance_matrix = lambda query: (200, denied, {})
         with pytest.raises(DistanceMatrixError, match=r"REQUEST_DENIED: The provided API key is invalid\."):
             await keyless.distances(ORIGIN, destinations(1))
     assert len(fake_google.matrix_requests()) == 1

@@ -31,7 +31,8 @@ def test_scram_over_tls(mechanism):
         kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism=mechanism,
         kafka_sasl_username="svc", kafka_sasl_password="s3cret", kafka_acks="1", kafka_compression_type="gzip",
     ))
-    assert (config["sasl_mechanism"], config["sasl_plain_username"], config["sasl_plain_password"]) == (mechanism, "svc", "s3cret")
+    sasl = (config["sasl_mechanism"], config["sasl_plain_username"], config["sasl_plain_password"])
+    assert sasl == (mechanism, "svc", "s3cret")
     assert isinstance(config["ssl_context"], ssl.SSLContext) and config["ssl_context"].verify_mode == ssl.CERT_REQUIRED
     assert config["acks"] == 1 and config["compression_type"] == "gzip"
 

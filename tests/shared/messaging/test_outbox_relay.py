@@ -56,7 +56,8 @@ async def relay_parts(tmp_path):
 async def stage(sessions, outbox, n, start=0):
     async with sessions() as session, session.begin():
         await outbox.stage(session, [
-            Message(Topic.PRP_FAILURES, Key.PRP_SUBMISSION, f"id-{i}", "ProposalSubmissionRefused", "ORD-1", utcnow(), {"i": i})
+            Message(Topic.PRP_FAILURES, Key.PRP_SUBMISSION, f"id-{i}", "ProposalSubmissionRefused", "ORD-1", utcnow(),
+                    {"i": i})
             for i in range(start, start + n)
         ])
 

@@ -23,10 +23,12 @@ WHEN = datetime(2026, 11, 27, tzinfo=UTC)
 STATUS = OrderStatusPayload(state=OrderState.OPEN)
 PROPOSAL = ProposalPayload(proposal_id="P1", seller_id="S1", state=ProposalState.SUBMITTED, data={"ProposalID": "P1"})
 SELLERS = SellersSelectedPayload(ranking_source="directory", sellers=[
-    SelectedSeller(seller_id="S1", rank=1, source="directory"), SelectedSeller(seller_id="S2", rank=2, source="directory")])
+    SelectedSeller(seller_id="S1", rank=1, source="directory"),
+    SelectedSeller(seller_id="S2", rank=2, source="directory")])
 BUYER_FOLLOW_UP = FollowUpPayload(follow_up_id="F", direction="buyer", audience=["P1", "P2"], recipients=["S1", "S2"],
                                   message=MessageContent(message="hi"))
-SELLER_FOLLOW_UP = FollowUpPayload(follow_up_id="F", direction="seller", seller_id="S1", message=MessageContent(message="hi"))
+SELLER_FOLLOW_UP = FollowUpPayload(follow_up_id="F", direction="seller", seller_id="S1",
+                                   message=MessageContent(message="hi"))
 LOCK = EditLockPayload(proposal_id="P1", seller_id="S1", locked=True)
 PAYLOADS = {
     E.REQUEST_SUBMISSIONS: STATUS, E.SELLERS_SELECTED: SELLERS, E.ORDER_FAILED: STATUS,
@@ -42,7 +44,8 @@ BUYER_NOTIFY = [("BUYER_NOTIFY", "ORD_UPDATES")]
 REQUESTOR = {
     E.REQUEST_SUBMISSIONS: [("BUYER_ACKNOWLEDGEMENTS", "ORD_SUBMISSION")],
     E.ORDER_FAILED: [("REQ_failures", "ORD_SUBMISSION")],
-    **dict.fromkeys((E.SELLERS_SELECTED, E.PROPOSAL_SUBMISSIONS, E.PROPOSAL_UPDATE, E.SELLER_FOLLOW_UP, E.EDIT_LOCK, E.ORDER_PAUSED, E.ORDER_RESUMED, E.ORDER_FINALISED, E.ORDER_EXPIRED), BUYER_NOTIFY),
+    **dict.fromkeys((E.SELLERS_SELECTED, E.PROPOSAL_SUBMISSIONS, E.PROPOSAL_UPDATE, E.SELLER_FOLLOW_UP, E.EDIT_LOCK,
+                     E.ORDER_PAUSED, E.ORDER_RESUMED, E.ORDER_FINALISED, E.ORDER_EXPIRED), BUYER_NOTIFY),
 }
 SELLER_NOTIFY = ("SELLER_NOTIFY", "PRP_REQUEST")
 PROCESSOR = {
@@ -61,7 +64,8 @@ def event(event_type):
 
 @pytest.mark.parametrize("event_type", list(EventType))
 def test_requestor_routes(event_type):
-    assert [(m.topic.value, m.key.value) for m in requestor_messages(event(event_type))] == REQUESTOR.get(event_type, [])
+    routes = [(m.topic.value, m.key.value) for m in requestor_messages(event(event_type))]
+    assert routes == REQUESTOR.get(event_type, [])
 
 
 @pytest.mark.parametrize("event_type", list(EventType))
