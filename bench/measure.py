@@ -49,7 +49,10 @@ def rss_kib(pid: int) -> int:
 
 def percentiles(values_ms: list[float]) -> dict:
     ordered = sorted(values_ms)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(len(ordered) * q))]  # noqa: E731
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
     return {"count": len(ordered), "p50_ms": round(statistics.median(ordered), 2), "p90_ms": round(pick(0.90), 2),
             "p99_ms": round(pick(0.99), 2), "max_ms": round(ordered[-1], 2)}
 
