@@ -59,14 +59,14 @@ requirements:
 lock:
 	$(ENSURE_UV)
 	$(UV) lock $(LOCK_ARGS)
-	$(PY) scripts/generate_requirements.py
+	$(PY) -m scripts.generate_requirements
 
 # Fails when uv.lock does not satisfy pyproject.toml, or the requirements files are not its export
 # (CI runs it before the tests; it needs no install beyond uv).
 lock-check:
 	$(ENSURE_UV)
 	$(UV) lock --check
-	$(PY) scripts/generate_requirements.py --check
+	$(PY) -m scripts.generate_requirements --check
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

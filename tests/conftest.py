@@ -45,7 +45,7 @@ def postgres_problem() -> str | None:
     try:
         _run_admin("SELECT 1")
         return None
-    except Exception as exc:  # any failure means: no usable PostgreSQL here
+    except Exception as exc:  # noqa: BLE001 - any failure means: no usable PostgreSQL here
         return f"{type(exc).__name__}: {exc}"
 
 
@@ -96,22 +96,24 @@ class Running:
 
 
 def processor_settings(database_url: str, **overrides) -> ProcessorSettings:
-    values = dict(
-        database_url=database_url, grpc_server_port=0, expiry_check_seconds=0.2,
-        stream_poll_seconds=0.5, grpc_grace_seconds=0.5, kafka_enabled=False,
-    )
+    values = {
+        "database_url": database_url, "grpc_server_port": 0, "expiry_check_seconds": 0.2,
+        "stream_poll_seconds": 0.5, "grpc_grace_seconds": 0.5, "kafka_enabled": False,
+    }
     return ProcessorSettings(_env_file=None, **{**values, **overrides})
 
 
 def requestor_settings(database_url: str, grpc_port: int, **overrides) -> RequestorSettings:
-    values = dict(database_url=database_url, processor_grpc_target=f"127.0.0.1:{grpc_port}", kafka_enabled=False)
+    values = {"database_url": database_url, "processor_grpc_target": f"127.0.0.1:{grpc_port}", "kafka_enabled": False}
     return RequestorSettings(_env_file=None, **{**values, **overrides})
 
 
 async def _serve(app: FastAPI, base_url: str):
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as http:
-            yield Running(app, http)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as http,
+    ):
+        yield Running(app, http)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 WRITE = "dcent_write"  # execution option: this transaction writes
@@ -34,7 +34,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     cparams["timeout"] = 30
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _sqlite_pragmas(dbapi_conn, _record):
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see "begin" below).
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
@@ -45,7 +45,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _begin(conn):
+    def _begin(conn: Connection) -> None:
         # A deferred transaction that reads then writes can fail with "database is locked"
         # without waiting: writers (write_session) take the write lock up front and queue.
         # Reads stay deferred, so they never hold the lock, nor block writers.
@@ -95,7 +95,6 @@ def _sqlite_writer_lock(sessions: async_sessionmaker) -> asyncio.Lock | None:
 async def write_session(sessions: async_sessionmaker) -> AsyncIterator[AsyncSession]:
     """A session in a transaction that will write: commits on exit, rolls back on error."""
     lock = _sqlite_writer_lock(sessions)
-    async with lock if lock is not None else nullcontext():
-        async with sessions() as session, session.begin():
-            await session.connection(execution_options={WRITE: True})
-            yield session
+    async with lock if lock is not None else nullcontext(), sessions() as session, session.begin():
+        await session.connection(execution_options={WRITE: True})
+        yield session

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from logging.config import fileConfig
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -54,7 +55,7 @@ def run_env(target_metadata: MetaData, default_url: Callable[[], str]) -> None:
     """
     config = context.config
 
-    def run(**target) -> None:
+    def run(**target: Any) -> None:
         context.configure(target_metadata=target_metadata, render_as_batch=True, **target)
         with context.begin_transaction():  # inside the caller's transaction, when there is one
             context.run_migrations()

@@ -5,13 +5,15 @@ import asyncio
 import ssl
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.abc import AbstractTokenProvider
 
 from shared.config import CommonSettings
 
+if TYPE_CHECKING:
+    from shared.messaging.outbox import Record
 
 MSK_IAM_EXTRA_MISSING = (
     "KAFKA_SASL_MECHANISM=AWS_MSK_IAM needs the msk-iam extra (aws-msk-iam-sasl-signer-python), which is "
@@ -52,9 +54,11 @@ class MskIamTokenProvider(AbstractTokenProvider):
 
     async def token(self) -> str:
         async with self._lock:
-            if self._token is None or time.time() * 1000 > self._expires_at_ms - 60_000:
-                self._token, self._expires_at_ms = await asyncio.to_thread(self._sign)
-            return self._token
+            if self._token is not None and time.time() * 1000 < self._expires_at_ms - 60_000:
+                return self._token
+            token, self._expires_at_ms = await asyncio.to_thread(self._sign)
+            self._token = token
+            return token
 
 
 def producer_config(settings: CommonSettings) -> dict[str, Any]:
@@ -133,13 +137,15 @@ class KafkaPublisher:
             raise
         self._producer = producer
 
-    async def send_batch(self, records) -> tuple[int, Exception | None]:
+    async def send_batch(self, records: list[Record]) -> tuple[int, Exception | None]:
+        if self._producer is None:
+            raise RuntimeError("connect() first")
         futures = []
         error: Exception | None = None
         for topic, key, value, headers in records:
             try:
                 futures.append(await self._producer.send(topic, value, key=key, headers=headers))
-            except Exception as exc:  # e.g. metadata unavailable while the broker is down
+            except Exception as exc:  # noqa: BLE001 - e.g. metadata unavailable while the broker is down
                 error = exc
                 break
         sent = 0

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,24 +22,31 @@ def free_port() -> int:
 
 
 class ServiceProcess:
-    def __init__(self, name: str, args: list[str], *, env: dict[str, str], ready_url: str, log_path: Path | None = None) -> None:
+    def __init__(self, name: str, args: list[str], *, env: dict[str, str], ready_url: str,
+                 log_path: Path | None = None) -> None:
         self.name = name
         self.args = args
         self.env = env
         self.ready_url = ready_url
         self.log_path = log_path
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.ready_at: float | None = None  # time.monotonic() when it last answered ready
 
-    def start(self) -> "ServiceProcess":
-        output = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - closed with the process
-        self.process = subprocess.Popen(
-            self.args, env={**os.environ, **self.env}, stdout=output, stderr=subprocess.STDOUT if output else None,
-        )
+    def start(self) -> ServiceProcess:
+        output = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - closed below
+        try:
+            self.process = subprocess.Popen(
+                self.args, env={**os.environ, **self.env}, stdout=output, stderr=subprocess.STDOUT if output else None,
+            )
+        finally:
+            if output is not None:
+                output.close()  # the child has its own copy
         return self
 
-    def wait_ready(self, timeout: float = 60.0) -> "ServiceProcess":
+    def wait_ready(self, timeout: float = 60.0) -> ServiceProcess:
         # Generous: a loaded 2-core machine can take seconds to import, migrate and bind.
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was never started")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -120,4 +127,5 @@ def launch_stack(processor_db: str, requestor_db: str, kafka_bootstrap: str, log
         requestor.stop()
         processor.stop()
         raise
-    return Stack(processor, requestor, f"http://127.0.0.1:{http_processor}", f"http://127.0.0.1:{http_requestor}", grpc_port)
+    return Stack(processor, requestor, f"http://127.0.0.1:{http_processor}", f"http://127.0.0.1:{http_requestor}",
+                 grpc_port)

@@ -19,7 +19,7 @@ SERVICES = {"processor": {"8001", "50051"}, "requestor": {"8000"}}
 def instructions(dockerfile: Path) -> list[tuple[str, str]]:
     text = re.sub(r"\\\n", " ", dockerfile.read_text())
     return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line.strip() else "")
-            for line in (l.strip() for l in text.splitlines()) if line and not line.startswith("#")]
+            for line in (raw.strip() for raw in text.splitlines()) if line and not line.startswith("#")]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,8 @@ def test_dockerfile_installs_exactly_the_lock_with_the_pinned_uv(service):
     arg = next(args for kind, args in build if kind == "ARG" and args.startswith("UV_VERSION="))
     assert set(uv_pins().values()) == {arg.split("=", 1)[1]}, f"uv pins disagree: {uv_pins()}, Dockerfile {arg}"
     runs = [args for kind, args in build if kind == "RUN"]
-    assert any(re.search(r"pip install \S*uv==\$\{?UV_VERSION", run) for run in runs), "uv installed at the pinned version"
+    assert any(re.search(r"pip install \S*uv==\$\{?UV_VERSION", run) for run in runs), \
+        "uv installed at the pinned version"
     syncs = [shlex.split(run.split("&&")[0]) for run in runs if "uv sync" in run]
     assert syncs, "installed by `uv sync` from uv.lock"
     for sync in syncs:
@@ -99,7 +100,8 @@ def test_compose_services_ports_health_and_files(compose):
 def test_compose_creates_the_seed_topics(compose):
     script = compose["services"]["kafka-topics"]["command"][0]
     assert set(re.findall(r"\b[A-Z][A-Za-z_]+\b", script.split(";")[0])) >= {
-        "BUYER_ACKNOWLEDGEMENTS", "BUYER_NOTIFY", "REQ_failures", "SELLER_ACKNOWLEDGEMENTS", "SELLER_NOTIFY", "PRP_FAILURES"}
+        "BUYER_ACKNOWLEDGEMENTS", "BUYER_NOTIFY", "REQ_failures", "SELLER_ACKNOWLEDGEMENTS", "SELLER_NOTIFY",
+        "PRP_FAILURES"}
 
 
 def test_compose_env_files_are_settings_the_services_accept():
