@@ -24,7 +24,7 @@ repeat() {  # repeat RUNS PYTEST_ARGS...
     case $? in
       0) passed=$((passed + 1)); rm -f "$log" ;;
       124|137) hung=$((hung + 1)); echo "  run $n hung: $log" ;;
-      *) failed=$((failed + 1)); echo "  run $n failed: $log ($(tail -n1 "$log"))" ;;
+      *) failed=$((failed + 1)); echo "  run $n failed: $log ($(grep -v '^[[:space:]]*$' "$log" | tail -n1))" ;;
     esac
   done
   echo "$* — $runs runs: $passed passed, $failed failed, $hung hung ($((SECONDS - started)) s)"
@@ -32,6 +32,8 @@ repeat() {  # repeat RUNS PYTEST_ARGS...
 }
 
 if [ $# -gt 0 ]; then
+  case $1 in ''|*[!0-9]*) echo "usage: $0 [RUNS PYTEST_ARGS...] (RUNS, a number, comes first)" >&2; exit 2 ;; esac
+  [ $# -gt 1 ] || { echo "usage: $0 RUNS PYTEST_ARGS... (what to run, after the count)" >&2; exit 2; }
   repeat "$@"
 else
   repeat 30 tests/shared/messaging/test_outbox_relay.py

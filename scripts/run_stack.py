@@ -63,16 +63,23 @@ class Stack:
 
 
 def start_stack() -> Stack:
+    """Broker, Processor, Requestor, each ready before the next; if one fails (or Ctrl-C/SIGTERM
+    arrives meanwhile), what did start is stopped before the error goes on."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM while starting: as Ctrl-C
     stack = Stack(local_broker())
     python = sys.executable
-    stack.add(ServiceProcess(
-        "processor", [python, str(ROOT / "processor" / "main.py")],
-        env={"HTTP_PORT": PROCESSOR_PORT}, ready_url=f"http://127.0.0.1:{PROCESSOR_PORT}/ready",
-    )).start().wait_ready()
-    stack.add(ServiceProcess(
-        "requestor", [python, str(ROOT / "requestor" / "main.py")],
-        env={"HTTP_PORT": REQUESTOR_PORT}, ready_url=f"http://127.0.0.1:{REQUESTOR_PORT}/health",
-    )).start().wait_ready()
+    try:
+        stack.add(ServiceProcess(
+            "processor", [python, str(ROOT / "processor" / "main.py")],
+            env={"HTTP_PORT": PROCESSOR_PORT}, ready_url=f"http://127.0.0.1:{PROCESSOR_PORT}/ready",
+        )).start().wait_ready()
+        stack.add(ServiceProcess(
+            "requestor", [python, str(ROOT / "requestor" / "main.py")],
+            env={"HTTP_PORT": REQUESTOR_PORT}, ready_url=f"http://127.0.0.1:{REQUESTOR_PORT}/health",
+        )).start().wait_ready()
+    except BaseException:
+        stack.stop()
+        raise
     return stack
 
 
@@ -90,7 +97,7 @@ def supervise(stack: Stack, banner: str) -> int:
     try:
         while not stopping:
             for service in stack.services:
-                if service.process.poll() is not None:
+                if service.process is not None and service.process.poll() is not None:
                     print(f"{service.name} exited with {service.process.returncode}", file=sys.stderr)
                     return 1
             time.sleep(0.2)

@@ -132,7 +132,7 @@ class KafkaPublisher:
         producer = make_producer(self._settings)
         try:
             await producer.start()
-        except Exception:
+        except BaseException:  # cancelled while connecting, too: no producer left open
             await producer.stop()
             raise
         self._producer = producer

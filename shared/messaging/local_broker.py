@@ -30,7 +30,7 @@ class LocalBroker:
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def start(self, timeout: float = 10.0, *, topics: list[str] | None = None) -> LocalBroker:
+    def start(self, timeout: float = 30.0, *, topics: list[str] | None = None) -> LocalBroker:
         """Start and wait for the port; then create `topics`, as MSK would have them provisioned.
 
         (A restarted memory broker has forgotten its topics; it still takes produce requests for
@@ -46,13 +46,17 @@ class LocalBroker:
                  "--storage-engine", "memory://tansu/"],
                 stdout=output, stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + timeout
-        while not port_open(self.host, self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Tansu broker did not start on {url}")
-            time.sleep(0.02)
-        if topics:
-            self.create_topics(topics)
+        try:
+            deadline = time.monotonic() + timeout
+            while not port_open(self.host, self.port):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"Tansu broker did not start on {url}")
+                time.sleep(0.02)
+            if topics:
+                self.create_topics(topics)
+        except BaseException:  # a broker that is not ready is not left behind
+            self.stop()
+            raise
         return self
 
     def create_topics(self, names: list[str]) -> None:

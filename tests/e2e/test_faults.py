@@ -81,10 +81,12 @@ async def buyer_view(client: httpx.AsyncClient, stack, order_id: str) -> dict:
     return response.json()
 
 
-async def sse_arrivals(client: httpx.AsyncClient, stack, order_id: str, after_seq: int, arrivals: list[float]) -> None:
-    """Append the arrival time of each event the Requestor pushes on the buyer's SSE stream."""
+async def sse_arrivals(stack, order_id: str, after_seq: int, arrivals: list[float]) -> None:
+    """Append the arrival time of each event the Requestor pushes on the buyer's SSE stream
+    (its own connection: the senders' pool may be full)."""
     url = f"{stack.requestor_url}/api/v1/orders/{order_id}/events?after_seq={after_seq}"
-    async with client.stream("GET", url, timeout=httpx.Timeout(WAIT_SECONDS, read=None)) as response:
+    async with (httpx.AsyncClient(timeout=httpx.Timeout(WAIT_SECONDS, read=None)) as client,
+                client.stream("GET", url) as response):
         assert response.status_code == 200, await response.aread()
         async for line in response.aiter_lines():
             if line.startswith("data:"):
@@ -131,11 +133,14 @@ async def test_processor_sigkill_with_1000_proposals_in_flight(stack):
         # it is stored: timed from the moment the Processor answered ready to the first push after.
         arrivals: list[float] = []
         frozen_seq = (await buyer_view(client, stack, "ORD-KILL"))["LastSeq"]
-        pushes = asyncio.create_task(sse_arrivals(client, stack, "ORD-KILL", frozen_seq, arrivals))
+        pushes = asyncio.create_task(sse_arrivals(stack, "ORD-KILL", frozen_seq, arrivals))
         try:
             await asyncio.to_thread(stack.processor.start().wait_ready)
             async with asyncio.timeout(WAIT_SECONDS):
                 while not [t for t in arrivals if t >= stack.processor.ready_at]:
+                    if pushes.done():
+                        pushes.result()  # the SSE stream failed or ended: say why
+                        raise AssertionError("the buyer's event stream ended before the Processor's restart showed")
                     await asyncio.sleep(0.01)
         finally:
             pushes.cancel()

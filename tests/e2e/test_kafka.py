@@ -1,6 +1,7 @@
 """What a Kafka consumer sees of an order, across real processes and a real broker."""
 from __future__ import annotations
 
+import signal
 import uuid
 
 import httpx
@@ -82,8 +83,7 @@ def test_one_lifecycle_exact_messages_per_topic(stack, reader):
 def test_broker_outage_requests_served_backlog_delivered_in_order(make_db_url, tmp_path):
     """The broker stops answering mid-flow (SIGSTOP), proposals keep coming, then it is back."""
     broker = LocalBroker(free_port(), log_path=tmp_path / "tansu.log").start(topics=SIX_TOPICS)
-    stack = launch_stack(make_db_url("processor"), make_db_url("requestor"), broker.bootstrap, tmp_path)
-    reader = TopicReader(broker.bootstrap)
+    stack = reader = None
     order = f"ORD-OUTAGE-{uuid.uuid4().hex[:8]}"
 
     def received(topic):
@@ -91,6 +91,8 @@ def test_broker_outage_requests_served_backlog_delivered_in_order(make_db_url, t
                 if m.topic == topic and m.event_type == "ProposalSubmissions"]
 
     try:
+        stack = launch_stack(make_db_url("processor"), make_db_url("requestor"), broker.bootstrap, tmp_path)
+        reader = TopicReader(broker.bootstrap)
         buyer, seller = httpx.Client(base_url=stack.requestor_url), httpx.Client(base_url=stack.processor_url)
         body = {"OrderReqId": order, "SessionID": "S", "Notification type": "GChat"}
         assert buyer.post("/api/v1/initiate", json=body).status_code == 202
@@ -116,6 +118,10 @@ def test_broker_outage_requests_served_backlog_delivered_in_order(make_db_url, t
         assert received("BUYER_NOTIFY") == expected
         reader.wait_for(lambda: seller.get("/ready").json()["status"] == "ready", timeout=60)
     finally:
-        reader.close()
-        stack.stop()
-        broker.stop()
+        try:
+            if reader is not None:
+                reader.close()
+            exit_codes = stack.stop() if stack is not None else {}
+        finally:
+            broker.stop()
+    assert set(exit_codes.values()) <= {0, -signal.SIGTERM}, exit_codes  # each ended by itself on SIGTERM

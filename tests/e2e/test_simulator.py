@@ -24,8 +24,8 @@ def test_simulated_sellers_quote_and_answer(stack, kafka_broker, tmp_path, sourc
     ).start()
     try:
         deadline = time.monotonic() + 60  # subscribed before the first invitation
-        while "listening for invitations" not in simulator.log_tail() and time.monotonic() < deadline:
-            assert simulator.process.poll() is None, simulator.log_tail()
+        while "listening for invitations" not in simulator.log_tail():
+            assert simulator.process.poll() is None and time.monotonic() < deadline, simulator.log_tail()
             time.sleep(0.1)
         buyer = httpx.Client(base_url=stack.requestor_url)
         order = f"ORD-SIM-{source}-{db_backend}"

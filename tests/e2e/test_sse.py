@@ -8,12 +8,13 @@ import httpx
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("db_backend")]
+WAIT_SECONDS = 60  # each wait returns as soon as its event comes; generous for a loaded machine
 
 
 def read_events(client: httpx.Client, url: str, until_seq: int, headers: dict | None = None) -> list[dict]:
     """Read server-sent events until `until_seq`, then hang up (as a closing browser tab would)."""
     events, current = [], {}
-    with client.stream("GET", url, headers=headers or {}, timeout=15) as response:
+    with client.stream("GET", url, headers=headers or {}, timeout=WAIT_SECONDS) as response:
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
         for line in response.iter_lines():
             if line.startswith(":"):
@@ -62,7 +63,7 @@ def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(stack):
 
     def watch():
         with (httpx.Client(base_url=stack.requestor_url) as client,
-              client.stream("GET", f"/api/v1/orders/{order}/events?after_seq=7", timeout=15) as response):
+              client.stream("GET", f"/api/v1/orders/{order}/events?after_seq=7", timeout=WAIT_SECONDS) as response):
                 for line in response.iter_lines():
                     if line.startswith("id: "):
                         live.append({"id": int(line[4:])})
@@ -70,11 +71,11 @@ def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(stack):
                     elif line.startswith("event: "):
                         live[-1]["event"] = line[7:]
 
-    watcher = threading.Thread(target=watch)
+    watcher = threading.Thread(target=watch, daemon=True)  # a failed test must not leave it holding the exit
     watcher.start()
-    assert opened.wait(10)
+    assert opened.wait(WAIT_SECONDS)
     assert buyer.put(f"/api/v1/finalize/{order}", json={"ProposalID": "SSE-5"}).status_code == 200
-    watcher.join(15)
+    watcher.join(WAIT_SECONDS)
     assert not watcher.is_alive()  # the stream ended after OrderFinalised
     assert [e["event"] for e in live] == [
         "ProposalSubmissions", "ProposalClosed", "ProposalClosed", "ProposalClosed", "ProposalClosed",

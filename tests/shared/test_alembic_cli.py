@@ -22,7 +22,7 @@ def alembic(service: str, *args: str, database_url: str = "") -> str:
     """Run `alembic -c <service>/alembic.ini …`; DATABASE_URL as the service would read it."""
     env = {**os.environ, "DATABASE_URL": database_url}
     done = subprocess.run([str(ALEMBIC), "-c", f"{service}/alembic.ini", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=50)  # within the test's own 60 s
     assert done.returncode == 0, f"alembic {' '.join(args)} failed:\n{done.stderr}"
     return done.stdout
 
