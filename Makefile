@@ -20,12 +20,14 @@ define ENSURE_UV
   || $(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
 endef
 
+# --compile-bytecode: uv does not write .pyc files by itself (pip did), and where
+# PYTHONDONTWRITEBYTECODE is set every process would compile each module at start (~4 s a service).
 # Installs exactly what uv.lock pins (--frozen: the lock is used as is, never re-resolved) and
 # removes what it does not list. The msk-iam extra too: tests/shared/messaging/test_kafka_config.py
 # builds an IAM client configuration with the real signer, as the images run it.
 $(STAMP): pyproject.toml uv.lock
 	$(ENSURE_UV)
-	$(UV) sync --frozen --extra dev --extra msk-iam
+	$(UV) sync --frozen --extra dev --extra msk-iam --compile-bytecode
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -18,8 +18,9 @@ COPY pyproject.toml uv.lock README.md LICENSE ./
 RUN uv sync --frozen --no-dev --extra msk-iam --no-editable --no-install-project
 COPY shared ./shared
 COPY requestor ./requestor
-RUN uv sync --frozen --no-dev --extra msk-iam --no-editable \
- && find /opt/venv -name "__pycache__" -prune -exec rm -rf {} +
+# Bytecode compiled at build time: the image runs with PYTHONDONTWRITEBYTECODE, and compiling
+# every module at each start took ~4 s a process.
+RUN uv sync --frozen --no-dev --extra msk-iam --no-editable --compile-bytecode
 
 FROM ${PYTHON_IMAGE}
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app \
