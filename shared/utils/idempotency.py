@@ -1,7 +1,8 @@
 """Idempotency-Key on POST and PUT: a retry with the same key gets the original answer, the
 same key with a different request gets 409, and a retry while the first still runs gets 409
-with Retry-After. Keys are scoped to the caller (its Authorization header), so two callers'
-keys never meet. Answers of 5xx (and 401/408/429) are not kept: the retry runs again.
+with Retry-After. Keys are scoped to the caller's credentials (its Authorization and X-Admin-Key
+headers), so two callers' keys never meet. Answers of 5xx (and 401/408/429) are not kept: the retry
+runs again; nor are answers marked `Cache-Control: no-store` (issued credentials), for anyone.
 
 A pure ASGI middleware: it reads the body once, hands it on unchanged, and captures the answer.
 """
@@ -20,6 +21,7 @@ from shared.utils.http_errors import send_refusal
 
 log = logging.getLogger(__name__)
 HEADER = b"idempotency-key"
+CREDENTIALS = (b"authorization", b"x-admin-key")  # every header a route authenticates with
 FIELD = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 NOT_KEPT = {401, 408, 429}
@@ -39,6 +41,7 @@ class _Answer:
 
     status: int = 500
     content_type: str = ""
+    no_store: bool = False
     body: bytearray = field(default_factory=bytearray)
 
 
@@ -68,7 +71,7 @@ class IdempotencyKeys:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        caller = _sha256(headers.get(b"authorization", b""), key)
+        caller = _sha256(*(headers.get(name, b"") for name in CREDENTIALS), key)
         fingerprint = _sha256(
             scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), bytes(body))
         await self._maybe_purge(store)
@@ -100,7 +103,9 @@ class IdempotencyKeys:
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer.status = message["status"]
-                answer.content_type = dict(message.get("headers", [])).get(b"content-type", b"").decode("latin-1")
+                response_headers = dict(message.get("headers", []))
+                answer.content_type = response_headers.get(b"content-type", b"").decode("latin-1")
+                answer.no_store = b"no-store" in response_headers.get(b"cache-control", b"").lower()
             elif message["type"] == "http.response.body":
                 answer.body += message.get("body", b"")
             await send(message)
@@ -110,7 +115,7 @@ class IdempotencyKeys:
         except BaseException:
             await store.release(caller)
             raise
-        if answer.status >= 500 or answer.status in NOT_KEPT:
+        if answer.status >= 500 or answer.status in NOT_KEPT or answer.no_store:
             await store.release(caller)
         else:
             await store.complete(caller, answer.status, answer.content_type, bytes(answer.body))

@@ -73,3 +73,18 @@ async def test_a_malformed_key_is_422_naming_the_header(open_order, bad):
     _requestor, processor = open_order
     response = await processor.http.post("/api/v1/proposal-submissions", json=proposal(10), headers=key(bad))
     assert response.status_code == 422 and response.json()["detail"]["field"] == "Idempotency-Key"
+
+
+async def test_an_issued_token_is_never_replayed_to_anyone(processor):
+    """Issue 14's serious hole: keys were scoped by the Authorization header only, so a caller
+    without the admin key who repeated the admin's Idempotency-Key got the stored seller token."""
+    admin = key("K-TOKEN", **{"X-Admin-Key": "dev-admin-key"})
+    issued = await processor.http.post("/api/v1/sellers/SELLER-001/token", headers=admin)
+    assert issued.status_code == 201 and issued.headers["cache-control"] == "no-store"
+
+    for intruder in (key("K-TOKEN"), key("K-TOKEN", **{"X-Admin-Key": "guess"})):
+        replay = await processor.http.post("/api/v1/sellers/SELLER-001/token", headers=intruder)
+        assert replay.status_code == 403 and "token" not in replay.json(), replay.text
+
+    again = await processor.http.post("/api/v1/sellers/SELLER-001/token", headers=admin)
+    assert again.status_code == 201 and "idempotent-replayed" not in again.headers  # issued anew, not stored

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field, ValidationError
 
 from processor.app.api.deps import ProcessorDep
@@ -94,7 +94,9 @@ class SellerToken(BaseModel):
 @router.post("/{seller_id}/token", response_model=SellerToken, status_code=status.HTTP_201_CREATED,
              summary="Issue a bearer token for an active seller (hand it to the seller once)",
              responses=error_responses(403, 404, 409))
-async def issue_seller_token(seller_id: SellerId, processor: ProcessorDep) -> SellerToken:
+async def issue_seller_token(seller_id: SellerId, processor: ProcessorDep, response: Response) -> SellerToken:
+    # A credential: no cache keeps it, nor does the Idempotency-Key store (it replays no-store answers to no one).
+    response.headers["Cache-Control"] = "no-store"
     if not (await processor.directory.get(seller_id)).active:
         raise Conflict(f"seller {seller_id} is deactivated")
     hours = processor.settings.seller_token_hours
