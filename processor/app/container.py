@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,9 @@ from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Where the admin API lives (X-Admin-Key; processor/app/api/v1/sellers.py's routers, which a test
+# checks against this): its callers are the admin, everyone else's are sellers.
+ADMIN_PATHS = ("/api/v1/sellers", "/api/v1/admin")
 
 
 @dataclass
@@ -106,6 +111,18 @@ class Processor:
             idempotency=IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours),
             tokens=TokenSigner(settings.token_secrets()),
         )
+
+    def idempotency_caller(self, path: str, headers: Mapping[str, str]) -> str | None:
+        if path.startswith(ADMIN_PATHS):  # the seller directory's admin API: X-Admin-Key
+            return "admin" if self.is_admin(headers.get("x-admin-key")) else None
+        return self.sellers_auth.caller(headers.get("authorization"))
+
+    def is_admin(self, presented_key: str | None) -> bool:
+        """X-Admin-Key matches ADMIN_API_KEY (bytes compared: a non-ASCII header is a mismatch, not an error)."""
+        expected = self.settings.admin_api_key.get_secret_value().encode()
+        if not presented_key:
+            return False
+        return secrets.compare_digest(presented_key.encode("utf-8", "replace"), expected)
 
     async def start(self) -> None:
         announce(self.settings, "processor")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,9 @@ class Requestor:
         return cls(settings, engine, channel, queue, messaging, updater, streams, orders,
                    authenticator_for(settings, [Role.BUYER]),
                    IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours))
+
+    def idempotency_caller(self, path: str, headers: Mapping[str, str]) -> str | None:
+        return self.buyers_auth.caller(headers.get("authorization"))
 
     async def start(self) -> None:
         announce(self.settings, "requestor")

@@ -37,5 +37,18 @@ class Authenticator:
         return principal
 
 
+    def caller(self, authorization: str | None) -> str | None:
+        """The principal an `Authorization: Bearer` header names, as "role:subject", or None when
+        this API would refuse it (then nothing may be stored on its behalf)."""
+        scheme, _, token = (authorization or "").partition(" ")
+        try:
+            principal = self.authenticate(token.strip() if scheme.lower() == "bearer" else None)
+        except (Unauthorized, Forbidden):
+            return None
+        if principal.unrestricted:  # authentication off: callers told apart by what they present
+            return f"{principal.role}:{authorization or ''}"
+        return f"{principal.role}:{principal.subject}"
+
+
 def authenticator_for(settings: CommonSettings, roles: Collection[Role]) -> Authenticator:
     return Authenticator(TokenSigner(settings.token_secrets()) if settings.auth_required else None, roles=roles)

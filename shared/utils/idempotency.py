@@ -1,8 +1,11 @@
 """Idempotency-Key on POST and PUT: a retry with the same key gets the original answer, the
 same key with a different request gets 409, and a retry while the first still runs gets 409
-with Retry-After. Keys are scoped to the caller's credentials (its Authorization and X-Admin-Key
-headers), so two callers' keys never meet. Answers of 5xx (and 401/408/429) are not kept: the retry
-runs again; nor are answers marked `Cache-Control: no-store` (issued credentials), for anyone.
+with Retry-After. Authentication comes first: keys are scoped to the principal the request's
+credentials name (role and subject; the admin too), worked out again on every request, so two
+callers' keys never meet, a caller whose credentials are refused stores nothing (its request goes
+on to be refused by its route), and a replay after the credential was revoked is refused, not
+answered. Answers of 5xx (and 401/408/429) are not kept: the retry runs again; nor are answers
+marked `Cache-Control: no-store` (issued credentials), for anyone.
 
 A pure ASGI middleware: it reads the body once, hands it on unchanged, and captures the answer.
 """
@@ -14,14 +17,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db.idempotency import Claimed, IdempotencyStore, InProgress, Mismatch, Stored
 from shared.utils.http_errors import send_refusal
 
 log = logging.getLogger(__name__)
-HEADER = b"idempotency-key"
-CREDENTIALS = (b"authorization", b"x-admin-key")  # every header a route authenticates with
 FIELD = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 NOT_KEPT = {401, 408, 429}
@@ -45,8 +47,13 @@ class _Answer:
     body: bytearray = field(default_factory=bytearray)
 
 
+# (path, headers) -> the authenticated caller as a scope ("role:subject", "admin"), or None when
+# the request's credentials would be refused.
+Caller = Callable[[str, Headers], str | None]
+
+
 class IdempotencyKeys:
-    def __init__(self, app: ASGIApp, store: Callable[[], IdempotencyStore | None]) -> None:
+    def __init__(self, app: ASGIApp, store: Callable[[], tuple[IdempotencyStore, Caller] | None]) -> None:
         self.app = app
         self._store = store
         self._last_purge = 0.0
@@ -54,12 +61,17 @@ class IdempotencyKeys:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT"):
             return await self.app(scope, receive, send)
-        headers = dict(scope["headers"])
-        key = headers.get(HEADER)
-        store = self._store()
-        if key is None or store is None:
+        headers = Headers(scope=scope)
+        key = headers.get(FIELD)
+        service = self._store()
+        if key is None or service is None:
             return await self.app(scope, receive, send)
-        if not key or len(key) > MAX_KEY_LENGTH or not all(0x21 <= c <= 0x7E for c in key):
+        store, caller_of = service
+        caller = caller_of(scope["path"], headers)
+        if caller is None:  # refused credentials: the route says so, and nothing is stored for them
+            return await self.app(scope, receive, send)
+        key_bytes = key.encode("latin-1")
+        if not key_bytes or len(key_bytes) > MAX_KEY_LENGTH or not all(0x21 <= c <= 0x7E for c in key_bytes):
             return await send_refusal(send, 422, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII "
                                                  "characters", field=FIELD)
 
@@ -71,12 +83,12 @@ class IdempotencyKeys:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        caller = _sha256(*(headers.get(name, b"") for name in CREDENTIALS), key)
+        scope_key = _sha256(caller.encode(), key_bytes)
         fingerprint = _sha256(
             scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), bytes(body))
         await self._maybe_purge(store)
 
-        claim = await store.claim(caller, fingerprint)
+        claim = await store.claim(scope_key, fingerprint)
         if isinstance(claim, Mismatch):
             return await send_refusal(send, 409, "this Idempotency-Key was already used with a different request",
                                       field=FIELD)
@@ -86,7 +98,7 @@ class IdempotencyKeys:
         if isinstance(claim, Stored):
             return await self._replay(send, claim)
         assert isinstance(claim, Claimed)
-        await self._run_and_keep(scope, bytes(body), send, store, caller)
+        await self._run_and_keep(scope, bytes(body), send, store, scope_key)
 
     async def _run_and_keep(self, scope: Scope, body: bytes, send: Send, store: IdempotencyStore, caller: str) -> None:
         delivered = False
