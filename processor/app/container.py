@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import grpc
@@ -32,7 +33,7 @@ from shared.auth import Role, TokenSigner
 from shared.auth.grpc_auth import TokenInterceptor, server_credentials
 from shared.auth.http import Authenticator, authenticator_for
 from shared.auth.profile import announce
-from shared.db.engine import make_engine, make_sessionmaker
+from shared.db.engine import LOCK_WAIT_SECONDS, make_engine, make_sessionmaker
 from shared.db.idempotency import IdempotencyStore
 from shared.db.migrate import upgrade_to_head
 from shared.messaging.service import Messaging
@@ -108,7 +109,9 @@ class Processor:
             settings, engine, sessions, queue, events, messaging, directory, http, chat, SellerViews(sessions), orders,
             proposals, followups, sweeper, grpc_server,
             sellers_auth=authenticator_for(settings, [Role.SELLER]),
-            idempotency=IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours),
+            # A seller request does database work only: at most the write lock's wait, then its own.
+            idempotency=IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
+                                         stale_after=timedelta(seconds=2 * LOCK_WAIT_SECONDS)),
             tokens=TokenSigner(settings.token_secrets()),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import grpc
@@ -20,7 +21,7 @@ from shared.auth import Role
 from shared.auth.grpc_auth import bearer_metadata, channel_credentials
 from shared.auth.http import Authenticator, authenticator_for
 from shared.auth.profile import announce
-from shared.db.engine import make_engine, make_sessionmaker
+from shared.db.engine import LOCK_WAIT_SECONDS, make_engine, make_sessionmaker
 from shared.db.idempotency import IdempotencyStore
 from shared.db.migrate import upgrade_to_head
 from shared.messaging.service import Messaging
@@ -71,7 +72,8 @@ class Requestor:
         )
         return cls(settings, engine, channel, queue, messaging, updater, streams, orders,
                    authenticator_for(settings, [Role.BUYER]),
-                   IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours))
+                   IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
+                                    stale_after=timedelta(seconds=2 * _longest_request_seconds(settings))))
 
     def idempotency_caller(self, path: str, headers: Mapping[str, str]) -> str | None:
         return self.buyers_auth.caller(headers.get("authorization"))
@@ -93,6 +95,13 @@ class Requestor:
         await self.messaging.stop()
         await self.channel.close()
         await self.engine.dispose()
+
+
+def _longest_request_seconds(settings: RequestorSettings) -> float:
+    """A buyer's longest request, an initiate: the write lock's wait, the order's details, the
+    Processor's call (retries within its deadline), then the wait for its event."""
+    return (LOCK_WAIT_SECONDS + settings.api_timeout_seconds + settings.grpc_call_timeout_seconds
+            + settings.action_wait_seconds)
 
 
 def _processor_channel(settings: RequestorSettings) -> grpc.aio.Channel:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 WRITE = "dcent_write"  # execution option: this transaction writes
+LOCK_WAIT_SECONDS = 30  # the longest a statement waits for SQLite's write lock
 
 
 def is_sqlite(url: str) -> bool:
@@ -31,7 +32,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
     engine = create_async_engine(url, async_creator=connect)
     cargs, cparams = engine.dialect.create_connect_args(engine.url)
-    cparams["timeout"] = 30
+    cparams["timeout"] = LOCK_WAIT_SECONDS
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -41,7 +42,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

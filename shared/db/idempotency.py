@@ -2,7 +2,8 @@
 
 A row is claimed (status NULL) before the request runs and completed with its answer after,
 so a retry that arrives while the first is still running is told so instead of running twice.
-A claim left by a process that died mid-request is taken over after `stale_after`.
+A claim left by a process that died mid-request is taken over after `stale_after`, which must be
+longer than any request may run (else a slow first request and its retry would both run).
 """
 from __future__ import annotations
 
@@ -62,11 +63,10 @@ Claim = Claimed | InProgress | Mismatch | Stored
 
 class IdempotencyStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], row: type[IdempotencyRowMixin], *,
-                 keep_hours: float,
-                 stale_after: timedelta = timedelta(seconds=10)) -> None:
+                 keep_hours: float, stale_after: timedelta) -> None:
         self._sessions = sessions
         self._row = row
-        self._stale_after = stale_after
+        self.stale_after = stale_after
         self._keep_for = timedelta(hours=keep_hours)
 
     async def claim(self, scope: str, fingerprint: str) -> Claim:
@@ -82,7 +82,7 @@ class IdempotencyStore:
                     return Mismatch()
                 if row.status is not None:
                     return Stored(row.status, row.content_type, row.body)
-                if now - row.created_at > self._stale_after:
+                if now - row.created_at > self.stale_after:
                     row.created_at = now
                     return Claimed()
                 return InProgress()

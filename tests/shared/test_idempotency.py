@@ -88,3 +88,15 @@ async def test_an_issued_token_is_never_replayed_to_anyone(processor):
 
     again = await processor.http.post("/api/v1/sellers/SELLER-001/token", headers=admin)
     assert again.status_code == 201 and "idempotent-replayed" not in again.headers  # issued anew, not stored
+
+
+async def test_an_unfinished_claim_is_taken_over_only_after_the_longest_request(requestor, processor):
+    from datetime import timedelta
+
+    from tests.conftest import processor_of, requestor_of
+
+    buyer = requestor_of(requestor)
+    longest_initiate = (buyer.settings.api_timeout_seconds + buyer.settings.grpc_call_timeout_seconds
+                        + buyer.settings.action_wait_seconds)  # before any wait for the database
+    assert buyer.idempotency.stale_after > timedelta(seconds=longest_initiate)
+    assert processor_of(processor).idempotency.stale_after > timedelta(seconds=30)  # SQLite's lock wait
