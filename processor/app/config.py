@@ -42,12 +42,19 @@ class ProcessorSettings(CommonSettings):
     grpc_tls_client_ca_file: Path | None = None
     grpc_health_port: int | None = Field(
         None, ge=0, le=65535, description="plaintext port serving only gRPC health (probes)")
+    grpc_reflection: bool | None = Field(
+        None, description="serve gRPC server reflection; unset: on in development, off in production")
     sellers_file: Path | None = DEMO_SELLERS_FILE
     search_radius_km: float = Field(1000.0, gt=0)
     edit_lock_seconds: int = Field(300, ge=1, le=3600)
     # A stream re-reads the log this often even without a local wake-up (another replica wrote).
     stream_poll_seconds: float = Field(2.0, gt=0)
     expiry_check_seconds: float = Field(5.0, gt=0)
+
+    @property
+    def reflection_served(self) -> bool:
+        """Reflection lists every service and message: a map for an attacker, so off in production."""
+        return self.environment != "production" if self.grpc_reflection is None else self.grpc_reflection
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

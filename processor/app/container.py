@@ -104,6 +104,7 @@ class Processor:
             interceptors=(
                 [TokenInterceptor(authenticator_for(settings, [Role.SERVICE]))] if settings.auth_required else []),
             credentials=_grpc_credentials(settings), health_port=settings.grpc_health_port,
+            reflection_served=settings.reflection_served,
         )
         return cls(
             settings, engine, sessions, queue, events, messaging, directory, http, chat, SellerViews(sessions), orders,

@@ -84,7 +84,8 @@ def test_compose_services_ports_health_and_files(compose):
         assert "healthcheck" in services[name], f"{name} has no health check"
     for name, ports in SERVICES.items():
         service = services[name]
-        assert {p.split(":")[1] for p in service["ports"]} == ports
+        assert {p.rsplit(":", 2)[-1] for p in service["ports"]} == ports
+        assert all(p.startswith("127.0.0.1:") for p in service["ports"]), f"{name} publishes beyond loopback"
         context = (DOCKER / service["build"]["context"]).resolve()
         assert context == ROOT and (context / service["build"]["dockerfile"]).exists()
         for env_file in service["env_file"]:

@@ -165,3 +165,28 @@ async def test_health_service_reports_serving(grpc_channel):
     for service in ("", *services):  # "": the server as a whole
         response = await health.Check(health_pb2.HealthCheckRequest(service=service))
         assert response.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def reflected_services(port: int) -> list[str] | grpc.StatusCode:
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        call = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+        try:
+            async for answer in call:
+                return [s.name for s in answer.list_services_response.service]
+        except grpc.aio.AioRpcError as error:
+            return error.code()
+    return []
+
+
+async def test_reflection_is_served_in_development_and_off_when_told(start_processor):
+    from processor.app.config import ProcessorSettings
+
+    async for processor in start_processor():
+        services = await reflected_services(processor_of(processor).grpc.port)
+        assert "dcent.communicator.v1.OrderStreamingService" in services
+    async for processor in start_processor(grpc_reflection=False):
+        assert await reflected_services(processor_of(processor).grpc.port) == grpc.StatusCode.UNIMPLEMENTED
+    assert ProcessorSettings.model_construct(environment="production").reflection_served is False  # unset: off

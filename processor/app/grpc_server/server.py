@@ -23,7 +23,7 @@ class ProcessorGrpcServer:
         self, streaming: pb_grpc.OrderStreamingServiceServicer, non_streaming: pb_grpc.OrderNonStreamingServiceServicer,
         *, host: str, port: int, max_workers: int,
         interceptors: Sequence[grpc.aio.ServerInterceptor] = (), credentials: grpc.ServerCredentials | None = None,
-        health_port: int | None = None,
+        health_port: int | None = None, reflection_served: bool = True,
     ) -> None:
         self.server = grpc.aio.server(
             migration_thread_pool=futures.ThreadPoolExecutor(max_workers=max_workers),
@@ -34,7 +34,9 @@ class ProcessorGrpcServer:
         pb_grpc.add_OrderNonStreamingServiceServicer_to_server(non_streaming, self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server)
+        if reflection_served:
+            reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME),
+                                                self.server)
         address = f"{host}:{port}"
         self.tls = credentials is not None
         self.port = (self.server.add_secure_port(address, credentials) if credentials
