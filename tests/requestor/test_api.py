@@ -162,3 +162,10 @@ async def test_offsets_and_seqs_beyond_a_sql_integer_are_422(requestor):
     assert (await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)).status_code == 202
     response = await requestor.http.get("/api/v1/orders/ORD-001/events", headers={"Last-Event-ID": huge})
     assert response.status_code == 422 and response.json()["detail"]["field"] == "Last-Event-ID"
+
+
+@pytest.mark.parametrize("value", ["²".encode("latin-1"), "٣".encode(), b"\xff\xfe", "1²".encode("latin-1")])
+async def test_a_last_event_id_in_any_encoding_is_422_not_an_error(requestor, value):
+    assert (await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)).status_code == 202
+    response = await requestor.http.get("/api/v1/orders/ORD-001/events", headers={"Last-Event-ID": value})
+    assert response.status_code == 422 and response.json()["detail"]["field"] == "Last-Event-ID"

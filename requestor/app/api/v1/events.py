@@ -36,7 +36,8 @@ async def order_events(
 ) -> EventSourceResponse:
     await requestor.orders.require(order_req_id, buyer)
     if last_event_id is not None:
-        if not (last_event_id.isdigit() and int(last_event_id) <= MAX_SQL_INT):
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses (a 500, once).
+        if not (last_event_id.isascii() and last_event_id.isdigit() and int(last_event_id) <= MAX_SQL_INT):
             raise InvalidInput("Last-Event-ID must be the seq of the last event received", field="Last-Event-ID")
         after_seq = int(last_event_id)
 
