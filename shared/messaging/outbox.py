@@ -71,7 +71,10 @@ class Outbox:
     async def wait(self, timeout: float) -> bool:
         """True when woken by a commit, False when `timeout` passed first."""
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as the
+            # wake-up completes, and the relay then never stopped (a service's stop hung on it).
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
         except TimeoutError:
             return False
         finally:

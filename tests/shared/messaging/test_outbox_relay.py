@@ -120,3 +120,24 @@ async def test_commits_in_a_burst_go_out_in_one_batch_when_the_relay_lingers(rel
     assert [v["payload"]["i"] for _, _, v, _ in publisher.delivered] == list(range(10))
     # Lingering, the burst goes in one or two batches; without, nearly one per commit.
     assert (publisher.batches <= 2) == lingering, publisher.batches
+
+
+async def test_a_relay_woken_as_it_is_stopped_still_stops():
+    """asyncio.wait_for (Python 3.11) swallowed a cancellation that arrived as the wake-up
+    completed: the relay then waited on, and so did the service's stop (and this suite, once)."""
+    import asyncio
+
+    async def waits_again_and_again(outbox: Outbox) -> None:  # as OutboxRelay.run does
+        while True:
+            await outbox.wait(5)
+
+    for _ in range(20):
+        outbox = Outbox(Row)
+        waiting = asyncio.create_task(waits_again_and_again(outbox))
+        for _ in range(3):
+            await asyncio.sleep(0)  # the relay waits
+        outbox.written()            # a commit wakes it ...
+        await asyncio.sleep(0)
+        waiting.cancel()            # ... just as the service stops it
+        done, _ = await asyncio.wait({waiting}, timeout=2)
+        assert done and waiting.cancelled(), "the cancellation was lost"
