@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 from pathlib import Path
 
@@ -34,4 +34,8 @@ def main(service: str, message: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    parser = argparse.ArgumentParser(description="Autogenerate an Alembic revision for one service.")
+    parser.add_argument("service", choices=["processor", "requestor"])
+    parser.add_argument("message", help='what the revision does, e.g. "add seller index"')
+    args = parser.parse_args()
+    main(args.service, args.message)
