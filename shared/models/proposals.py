@@ -1,9 +1,10 @@
 """Seller-side bodies (Processor REST) and the buyer's finalize / follow-up bodies."""
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
-from pydantic import AliasChoices, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, ConfigDict, Field, field_validator, model_validator
 
 from shared.models.common import ApiModel, Identifier, UtcDatetime
 from shared.models.messages import Message
@@ -11,6 +12,9 @@ from shared.models.states import ProposalState
 
 ORDER_ID = AliasChoices("OrderReqID", "OrderReqId")
 PRICE_DECIMALS = 4
+# A seller's own keys are kept as given, within bounds: every buyer stream and Kafka message carries them.
+MAX_EXTRA_DEPTH = 8
+MAX_EXTRA_BYTES = 32 * 1024
 
 
 class ProposalDictObj(ApiModel):
@@ -29,8 +33,34 @@ class ProposalDictObj(ApiModel):
             raise ValueError(f"Price may have at most {PRICE_DECIMALS} decimal places")
         return price
 
+    @model_validator(mode="after")
+    def _bounded_extras(self) -> ProposalDictObj:
+        extras = self.model_extra or {}
+        for key, value in extras.items():
+            if _depth(value) > MAX_EXTRA_DEPTH:
+                raise ValueError(f"{key} is nested deeper than the limit of {MAX_EXTRA_DEPTH} levels")
+        size = len(json.dumps(extras, separators=(",", ":"), default=str).encode())
+        if size > MAX_EXTRA_BYTES:
+            raise ValueError(f"the extra keys take {size} bytes as JSON; the limit is {MAX_EXTRA_BYTES}")
+        return self
+
     def as_stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def _depth(value: Any) -> int:
+    """How many lists and objects are nested in `value` (0 for a scalar), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_EXTRA_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class ProposalSubmission(ApiModel):

@@ -169,3 +169,25 @@ async def test_a_last_event_id_in_any_encoding_is_422_not_an_error(requestor, va
     assert (await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)).status_code == 202
     response = await requestor.http.get("/api/v1/orders/ORD-001/events", headers={"Last-Event-ID": value})
     assert response.status_code == 422 and response.json()["detail"]["field"] == "Last-Event-ID"
+
+
+def nested(depth: int) -> dict:
+    value: dict = {"leaf": 1}
+    for _ in range(depth):
+        value = {"n": value}
+    return value
+
+
+@pytest.mark.parametrize("extra", [nested(200), {"blob": "x" * 200_000}, [[[[[[[[[[[[1]]]]]]]]]]]]],
+                         ids=["deep", "large", "deep-list"])
+async def test_outsized_proposal_extras_are_refused_and_the_stream_goes_on(requestor, processor, extra):
+    assert (await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)).status_code == 202
+    body = {**SEED_PROPOSAL, "ProposalDictObj": {**SEED_PROPOSAL["ProposalDictObj"], "Extra": extra}}
+    refused = await processor.http.post("/api/v1/proposal-submissions", json=body)
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["detail"]
+    assert error["loc"][:2] == ["body", "ProposalDictObj"] and "limit" in error["msg"], error
+    following = {**SEED_PROPOSAL, "Seller": "SELLER-002",
+                 "ProposalDictObj": {**SEED_PROPOSAL["ProposalDictObj"], "ProposalID": "PROP-002"}}
+    assert (await processor.http.post("/api/v1/proposal-submissions", json=following)).status_code == 201
+    await until(lambda: has_proposal(requestor, "PROP-002"))
