@@ -123,9 +123,9 @@ class Processor:
 
     def is_admin(self, presented_key: str | None) -> bool:
         """X-Admin-Key matches ADMIN_API_KEY (bytes compared: a non-ASCII header is a mismatch, not an error)."""
-        expected = self.settings.admin_api_key.get_secret_value().encode()
         if not presented_key:
             return False
+        expected = self.settings.admin_api_key.get_secret_value().encode()
         return secrets.compare_digest(presented_key.encode("utf-8", "replace"), expected)
 
     async def start(self) -> None:

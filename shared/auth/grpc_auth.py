@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import grpc
 
-from shared.auth.http import Authenticator
+from shared.auth.http import Authenticator, bearer_token
 from shared.errors import DomainError
 
 # Probes (kubelet's native gRPC check) and reflection carry no token.
@@ -43,10 +43,9 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or handler_call_details.method.startswith(OPEN_METHOD_PREFIXES):
             return handler
         metadata = dict(handler_call_details.invocation_metadata or ())
-        header = metadata.get("authorization", "")  # text: only "-bin" keys carry bytes
-        token = header[7:] if isinstance(header, str) and header[:7].lower() == "bearer " else None
+        header = metadata.get("authorization")  # text: only "-bin" keys carry bytes
         try:
-            self._authenticator.authenticate(token)
+            self._authenticator.authenticate(bearer_token(header) if isinstance(header, str) else None)
         except DomainError as refusal:
             return _terminator(handler, refusal.grpc_code, refusal.reason)
         return handler

@@ -15,6 +15,12 @@ from shared.errors import Forbidden, Unauthorized
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from an operator (docs/security.md)")
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value (scheme case-insensitive)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 class Authenticator:
     """Verifies tokens for one API; `signer=None` means authentication is off (development)."""
 
@@ -40,9 +46,8 @@ class Authenticator:
     def caller(self, authorization: str | None) -> str | None:
         """The principal an `Authorization: Bearer` header names, as "role:subject", or None when
         this API would refuse it (then nothing may be stored on its behalf)."""
-        scheme, _, token = (authorization or "").partition(" ")
         try:
-            principal = self.authenticate(token.strip() if scheme.lower() == "bearer" else None)
+            principal = self.authenticate(bearer_token(authorization))
         except (Unauthorized, Forbidden):
             return None
         if principal.unrestricted:  # authentication off: callers told apart by what they present

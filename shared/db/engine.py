@@ -25,6 +25,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
     async def connect() -> aiosqlite.Connection:
+        # cargs, cparams: the dialect's own reading of the URL, set below before any connection is made.
         database, *_ = cargs
         connection = _StoppableConnection(partial(sqlite3.connect, database, **cparams), iter_chunk_size=64)
         connection._thread.daemon = True  # as SQLAlchemy's own aiosqlite connect does
@@ -69,7 +70,7 @@ class _StoppableConnection(aiosqlite.Connection):
         if self._running:
             await super().close()
 
-    def stop(self) -> Any:
+    def stop(self) -> asyncio.Future[Any] | None:
         if not self._running:  # the worker already has its stop order; it ends after it
             return None
         return super().stop()

@@ -2,25 +2,19 @@
 error handlers, /health and /ready."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
 from fastapi import APIRouter, FastAPI
 
-from shared.db.idempotency import IdempotencyStore
 from shared.utils.body_limit import BodySizeLimit
 from shared.utils.health import ReadinessCheck, health_router
 from shared.utils.http_errors import install_error_handlers
-from shared.utils.idempotency import Caller, IdempotencyKeys
+from shared.utils.idempotency import IdempotencyKeys, IdempotentService
 
 
-class Service(Protocol):
-    idempotency: IdempotencyStore
-
-    def idempotency_caller(self, path: str, headers: Mapping[str, str]) -> str | None:
-        """Who sends this request, as its route will authenticate it (None: it will be refused)."""
-
+class Service(IdempotentService, Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
 
@@ -51,11 +45,7 @@ def service_app(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
     # Added first, so it runs inside the body limit: oversized bodies never reach it.
-    def idempotency() -> tuple[IdempotencyStore, Caller] | None:
-        service = getattr(app.state, name, None)
-        return (service.idempotency, service.idempotency_caller) if service is not None else None
-
-    app.add_middleware(IdempotencyKeys, store=idempotency)
+    app.add_middleware(IdempotencyKeys, service=lambda: getattr(app.state, name, None))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, per_path=body_limits)
     for router in routers:
         app.include_router(router, prefix="/api/v1")

@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,15 +48,20 @@ class _Answer:
     body: bytearray = field(default_factory=bytearray)
 
 
-# (path, headers) -> the authenticated caller as a scope ("role:subject", "admin"), or None when
-# the request's credentials would be refused.
-Caller = Callable[[str, Headers], str | None]
+class IdempotentService(Protocol):
+    """What the middleware needs of the running service."""
+
+    idempotency: IdempotencyStore
+
+    def idempotency_caller(self, path: str, headers: Mapping[str, str]) -> str | None:
+        """Who sends this request, as its route will authenticate it ("role:subject", "admin"),
+        or None when the route will refuse its credentials."""
 
 
 class IdempotencyKeys:
-    def __init__(self, app: ASGIApp, store: Callable[[], tuple[IdempotencyStore, Caller] | None]) -> None:
+    def __init__(self, app: ASGIApp, service: Callable[[], IdempotentService | None]) -> None:
         self.app = app
-        self._store = store
+        self._service = service  # None until the lifespan has built it
         self._last_purge = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,11 +69,11 @@ class IdempotencyKeys:
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
         key = headers.get(FIELD)
-        service = self._store()
+        service = self._service()
         if key is None or service is None:
             return await self.app(scope, receive, send)
-        store, caller_of = service
-        caller = caller_of(scope["path"], headers)
+        store = service.idempotency
+        caller = service.idempotency_caller(scope["path"], headers)
         if caller is None:  # refused credentials: the route says so, and nothing is stored for them
             return await self.app(scope, receive, send)
         key_bytes = key.encode("latin-1")

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Exit codes of a service that ended by itself after SIGTERM (uvicorn re-raises the signal once shut
+# down: -15), as opposed to the SIGKILL stop() sends when it does not.
+ENDED_BY_ITSELF = frozenset({0, -signal.SIGTERM})
 
 
 def free_port() -> int:
