@@ -7,6 +7,7 @@ import grpc
 class DomainError(Exception):
     http_status = 400
     grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    retry_after_seconds: int | None = None  # sent as Retry-After where waiting helps
 
     def __init__(self, reason: str, *, field: str | None = None) -> None:
         super().__init__(reason)
@@ -43,14 +44,24 @@ class Conflict(DomainError):
     grpc_code = grpc.StatusCode.FAILED_PRECONDITION
 
 
+class TooManyRequests(DomainError):
+    """A limit on one caller is reached (a seller's revisions, an order's follow-ups). It does not
+    lift with time, so no Retry-After: the reason names the limit."""
+
+    http_status = 429
+    grpc_code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
 class Unavailable(DomainError):
     """A dependency (Processor, main API, database) cannot answer now; retry later."""
 
     http_status = 503
     grpc_code = grpc.StatusCode.UNAVAILABLE
+    retry_after_seconds = 2
 
 
-_BY_GRPC_CODE = {cls.grpc_code: cls for cls in (InvalidInput, NotFound, Forbidden, Conflict, Unavailable)}
+_BY_GRPC_CODE = {
+    cls.grpc_code: cls for cls in (InvalidInput, NotFound, Forbidden, Conflict, TooManyRequests, Unavailable)}
 
 
 def from_grpc_code(code: grpc.StatusCode, details: str | None) -> DomainError:

@@ -47,6 +47,8 @@ class ProcessorSettings(CommonSettings):
     sellers_file: Path | None = DEMO_SELLERS_FILE
     search_radius_km: float = Field(1000.0, gt=0)
     edit_lock_seconds: int = Field(300, ge=1, le=3600)
+    max_proposal_revisions: int = Field(
+        100, ge=1, le=1_000_000, description="proposal writes (new or changed) one seller may make on one order")
     # A stream re-reads the log this often even without a local wake-up (another replica wrote).
     stream_poll_seconds: float = Field(2.0, gt=0)
     expiry_check_seconds: float = Field(5.0, gt=0)

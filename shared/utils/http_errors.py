@@ -13,7 +13,6 @@ from starlette.types import Send
 
 from shared.errors import DomainError, Unauthorized, Unavailable
 
-RETRY_AFTER_SECONDS = "2"
 log = logging.getLogger(__name__)
 
 
@@ -34,8 +33,8 @@ async def send_refusal(send: Send, status: int, reason: str, *, field: str | Non
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError), "registered for DomainError only"
     headers = None
-    if isinstance(exc, Unavailable):
-        headers = {"Retry-After": RETRY_AFTER_SECONDS}
+    if exc.retry_after_seconds is not None:
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     elif isinstance(exc, Unauthorized):
         headers = {"WWW-Authenticate": "Bearer"}
     return JSONResponse(refusal_body(exc.reason, exc.field), status_code=exc.http_status, headers=headers)
@@ -66,6 +65,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Unknown order or proposal",
         409: "The order's or proposal's state forbids this action",
         422: "A field is missing or invalid (the body names it)",
-        503: "A dependency is unavailable; retry after Retry-After seconds",
+        429: "A limit on this caller is reached (the reason names it); it does not lift with time",
+        503: "A dependency is unavailable or the server is overloaded; retry after Retry-After seconds",
     }
     return {s: {"description": meaning[s]} for s in statuses}

@@ -79,6 +79,27 @@ async def test_paused_order_refuses_proposals_until_resumed(processor):
     assert (await post(processor, "proposal-submissions", proposal())).status_code == 201
 
 
+async def test_a_sellers_proposal_writes_on_an_order_are_capped(start_processor):
+    async for processor in start_processor(max_proposal_revisions=3):
+        await open_order(processor)
+        assert (await post(processor, "proposal-submissions", proposal(price=100.0))).status_code == 201  # 1
+        assert (await post(processor, "proposal-submissions", proposal(price=99.0))).status_code == 200  # 2
+        assert (await post(processor, "proposal-submissions", proposal(pid="PROP-2"))).status_code == 201  # 3
+        limit = ("seller SELLER-001 has made 3 proposal revisions on order ORD-1, "
+                 "the most allowed (MAX_PROPOSAL_REVISIONS=3)")
+        for refused in (await post(processor, "proposal-submissions", proposal(price=98.0)),  # an update
+                        await post(processor, "proposal-submissions", proposal(pid="PROP-3"))):  # a new one
+            assert (refused.status_code, refused.json()) == (429, {"detail": {"reason": limit}})
+            assert "Retry-After" not in refused.headers  # waiting does not help
+        same = await post(processor, "proposal-submissions", proposal(price=99.0))  # no write: still answered
+        assert (same.status_code, same.json()["Result"]) == (200, "unchanged")
+        # Each seller has its own budget, counted within one batch of new proposals too.
+        answers = await asyncio.gather(*(
+            post(processor, "proposal-submissions", proposal(seller="SELLER-002", pid=f"PROP-2-{n}"))
+            for n in range(5)))
+        assert sorted(a.status_code for a in answers) == [201, 201, 201, 429, 429]
+
+
 async def test_edit_lock_lease(processor):
     await open_order(processor)
     await post(processor, "proposal-submissions", proposal())

@@ -2,9 +2,10 @@
 
 One change per proposal cost about eight statements and 4 ms of CPU each (docs/performance.md).
 Here the submissions that queue up while a batch is being written (group commit) are decided in
-one change to all their orders: three reads — the orders (locked), their invitations, which
-of the proposal ids exist — and one INSERT per table. The rules are those of a single
-submission (rules.require_open_to, rules.add_proposal). Anything but a new proposal — an
+one change to all their orders: four reads — the orders (locked), their invitations, which
+of the proposal ids exist, the revisions their sellers have made there — and one INSERT per
+table. The rules are those of a single submission (rules.require_open_to,
+rules.check_revision_budget, rules.add_proposal). Anything but a new proposal — an
 update, an id that exists, an id already in this batch — is handed back (None) for the
 one-at-a-time path, as is the whole batch if writing it fails (then nothing of it was written).
 """
@@ -12,11 +13,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from processor.app.db.tables import Invitation, Proposal
 from processor.app.services.order_store import OrderStore
-from processor.app.services.rules import add_proposal, require_open_to
+from processor.app.services.rules import add_proposal, check_revision_budget, require_open_to
 from shared.errors import DomainError
 from shared.models.common import utcnow
 from shared.models.proposals import ProposalReceipt, ProposalSubmission
@@ -34,8 +35,9 @@ def receipt(submission: ProposalSubmission, proposal: Proposal, result: str) -> 
 
 
 class ProposalIntake:
-    def __init__(self, store: OrderStore, *, max_batch: int = 200) -> None:
+    def __init__(self, store: OrderStore, *, max_revisions: int, max_batch: int = 200) -> None:
         self._store = store
+        self._max_revisions = max_revisions
         # A refusal (DomainError) among the outcomes is raised to its submitter by the group commit.
         self._group: GroupCommit[ProposalSubmission, ProposalReceipt | None] = GroupCommit(
             self._decide, max_batch=max_batch)
@@ -64,15 +66,26 @@ class ProposalIntake:
             )}
             taken = set(await session.scalars(select(Proposal.proposal_id).where(
                 Proposal.proposal_id.in_({s.proposal.proposal_id for s in submissions}))))
+            made: dict[tuple[str, str], int] = {(order, seller): int(count) for order, seller, count in (
+                await session.execute(
+                    select(Proposal.order_req_id, Proposal.seller_id, func.sum(Proposal.revision))
+                    .where(Proposal.order_req_id.in_(changes),
+                           Proposal.seller_id.in_({s.seller for s in submissions}))
+                    .group_by(Proposal.order_req_id, Proposal.seller_id)
+                ))}
             for n, submission in enumerate(submissions):
+                if submission.proposal.proposal_id in taken:
+                    continue  # an update, or a second submission of this id: the one-at-a-time path decides
                 change = changes[submission.order_req_id]
+                pair = (change.order_req_id, submission.seller)
                 try:
-                    require_open_to(change, submission.seller, (change.order_req_id, submission.seller) in invited, now)
+                    require_open_to(change, submission.seller, pair in invited, now)
+                    check_revision_budget(change.order_req_id, submission.seller, made.get(pair, 0),
+                                          self._max_revisions)
                 except DomainError as refusal:
                     outcomes[n] = refusal
                     continue
-                if submission.proposal.proposal_id in taken:
-                    continue
                 taken.add(submission.proposal.proposal_id)
+                made[pair] = made.get(pair, 0) + 1
                 outcomes[n] = receipt(submission, add_proposal(change, submission, now), "created")
         return outcomes

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from processor.app.db.tables import EditLock, Invitation, Order, Proposal
 from processor.app.services.order_store import OrderChange
-from shared.errors import Forbidden
+from shared.errors import Forbidden, TooManyRequests
 from shared.models.events import EditLockPayload, ProposalPayload
 from shared.models.proposals import ProposalSubmission
 from shared.models.states import (
@@ -49,6 +49,23 @@ def require_open_to(change: OrderChange, seller_id: str, invited: bool, now: dat
     """A seller may propose only on an order that invited it and is open (not paused, not past expiry)."""
     check_invited(change, seller_id, invited)
     require_order_state(change.order_req_id, effective_state(change.existing, now), OPEN_ONLY, "accept proposals")
+
+
+def check_revision_budget(order_req_id: str, seller_id: str, made: int, limit: int) -> None:
+    """MAX_PROPOSAL_REVISIONS: every write a seller makes to its proposals on one order counts (a new
+    proposal is its revision 1, each change one more), so neither fresh ProposalIDs nor endless
+    updates grow an order's log and stream without bound. It does not lift with time (429, no Retry-After)."""
+    if made >= limit:
+        raise TooManyRequests(
+            f"seller {seller_id} has made {made} proposal revisions on order {order_req_id}, "
+            f"the most allowed (MAX_PROPOSAL_REVISIONS={limit})")
+
+
+async def proposal_revisions_made(change: OrderChange, seller_id: str) -> int:
+    """The seller's proposal writes on this order so far: the sum of its proposals' revisions."""
+    made = await change.session.scalar(select(func.coalesce(func.sum(Proposal.revision), 0)).where(
+        Proposal.order_req_id == change.order_req_id, Proposal.seller_id == seller_id))
+    return int(made or 0)
 
 
 def add_proposal(change: OrderChange, submission: ProposalSubmission, now: datetime) -> Proposal:

@@ -13,10 +13,12 @@ from processor.app.services.proposal_intake import ProposalIntake, receipt
 from processor.app.services.rules import (
     OPEN_ONLY,
     add_proposal,
+    check_revision_budget,
     effective_state,
     is_invited,
     live_lock,
     proposal_payload,
+    proposal_revisions_made,
     release_lock,
     require_invited,
     require_open_to,
@@ -43,7 +45,7 @@ class ProposalService:
     def __init__(self, store: OrderStore, settings: ProcessorSettings) -> None:
         self._store = store
         self._settings = settings
-        self._intake = ProposalIntake(store)
+        self._intake = ProposalIntake(store, max_revisions=settings.max_proposal_revisions)
 
     async def close(self) -> None:
         await self._intake.close()
@@ -70,6 +72,7 @@ class ProposalService:
             require_open_to(change, submission.seller, await is_invited(change, submission.seller), now)
             proposal = await change.session.get(Proposal, proposal_id)
             if proposal is None:
+                self._check_revision_budget(submission, await proposal_revisions_made(change, submission.seller))
                 return receipt(submission, add_proposal(change, submission, now), "created")
             proposal = await owned_proposal(change, proposal_id, submission.seller)
             if ProposalState(proposal.state) not in OPEN_PROPOSAL_STATES:
@@ -82,11 +85,15 @@ class ProposalService:
                     f"proposal {proposal_id} is edit-locked until {lock.expires_at.isoformat()}; "
                     "send the lock's LockToken to update it"
                 )
+            self._check_revision_budget(submission, await proposal_revisions_made(change, submission.seller))
             proposal.data = data
             proposal.revision += 1
             proposal.updated_at = now
             proposal.last_seq = change.append(EventType.PROPOSAL_UPDATE, proposal_payload(proposal)).seq
             return receipt(submission, proposal, "updated")
+
+    def _check_revision_budget(self, submission: ProposalSubmission, made: int) -> None:
+        check_revision_budget(submission.order_req_id, submission.seller, made, self._settings.max_proposal_revisions)
 
     async def edit_lock(self, request: EditLockRequest) -> EditLockReceipt:
         now = utcnow()

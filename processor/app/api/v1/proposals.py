@@ -22,7 +22,7 @@ SEED_PROPOSAL = {
     status_code=status.HTTP_201_CREATED,
     summary="Submit a proposal, or update one you own",
     responses={200: {"description": "Updated, or identical to the stored one (no change)"},
-               **error_responses(401, 403, 404, 409, 422)},
+               **error_responses(401, 403, 404, 409, 422, 429)},
 )
 async def submit_proposal(
     proposals: ProposalsDep, seller: SellerDep, response: Response,
