@@ -34,6 +34,10 @@ class ProcessorSettings(CommonSettings):
     api_google_chat_url: str | None = None
     gchat_messages_per_second: float = Field(1.0, gt=0, description="per space; Google allows about 1")
     gchat_max_attempts: int = Field(5, ge=1, le=20)
+    gchat_max_queued_per_space: int = Field(
+        1000, ge=1, le=100_000,
+        description="notices waiting per Chat space (the routing intake holds 10 times as many); "
+                    "more are dropped, counted and recorded as failed notices")
     admin_api_key: SecretStr = SecretStr(DEV_ADMIN_KEY)
     seller_token_hours: float = Field(720, gt=0, description="lifetime of seller tokens the admin API issues")
     # TLS for the gRPC server; with a client CA, clients must present a certificate it signed (mTLS)

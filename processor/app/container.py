@@ -85,6 +85,7 @@ class Processor:
         chat = GoogleChatNotifier(
             http, directory.webhooks, base_url=settings.api_google_chat_url,
             per_second=settings.gchat_messages_per_second, max_attempts=settings.gchat_max_attempts,
+            max_queued_per_space=settings.gchat_max_queued_per_space,
             run_job=lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-delivery"),
         )
         notices = NoticeDispatcher(chat)

@@ -6,10 +6,18 @@ second per space, so each space has its own queue, drained in order no faster th
 GCHAT_MESSAGES_PER_SECOND (retries count too). 429 and 5xx are retried (tenacity), honouring
 Retry-After; after GCHAT_MAX_ATTEMPTS the notice is recorded as failed. `enqueue()` only
 queues: a notice never slows or fails the request that caused it.
+
+Bounded: at most GCHAT_MAX_QUEUED_PER_SPACE notices wait per space (plus the one being delivered),
+and at most `max_intake` (INTAKE_FACTOR times that, by default) wait to be routed. A notice that
+finds its queue full is dropped: counted (`stats.dropped`), logged (without the webhook URL: its
+`key=` and `token=` are secrets) and recorded through `on_failure` like a delivery that gave up.
+
+Every notice's text goes out through `chat_text()`: users' words are shown, never interpreted.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -24,6 +32,31 @@ from processor.app.services.notify import SellerNotice
 
 log = logging.getLogger(__name__)
 REPLY_OPTION = "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
+INTAKE_FACTOR = 10  # the intake (notices not yet routed to a space) holds this many per-space bounds
+DROP_WARNING_SECONDS = 10.0  # a flood of drops logs one warning per interval, with the count
+
+# Google Chat text messages (Chat markup, MARKUP_SYNTAX_CHAT) interpret <users/{id}> and
+# <users/all> as mentions, <url|label> as a link under a label of the sender's choosing, and
+# *bold* _italic_ ~strikethrough~ `monospace`
+# (https://developers.google.com/workspace/chat/format-messages). Google documents no escape for
+# text messages: no backslash, and HTML entities are not decoded (a webhook's "&gt;" is shown as
+# "&gt;", librenms/librenms#18234). So each markup character becomes its look-alike: the words read
+# the same and nothing is interpreted; `&` is left as is. A plain URL is still auto-linked, but
+# shows its real address.
+_CHAT_LOOKALIKES = str.maketrans({
+    "<": "\u2039",  # single left-pointing angle quotation mark
+    ">": "\u203a",  # single right-pointing angle quotation mark
+    "*": "\u2217",  # asterisk operator
+    "_": "\uff3f",  # fullwidth low line
+    "~": "\u223c",  # tilde operator
+    "`": "\u02cb",  # modifier letter grave accent
+})
+
+
+def chat_text(words: str) -> str:
+    """Words (a buyer's follow-up, ids, reasons) as Google Chat shows them literally: no mention,
+    no disguised link, no formatting. The one escaping every notice goes through."""
+    return words.translate(_CHAT_LOOKALIKES)
 
 
 class _Retry(Exception):
@@ -74,6 +107,7 @@ class ChatStats:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    dropped: int = 0  # found their queue full: never sent, recorded as failed
     recent_failures: deque = field(default_factory=lambda: deque(maxlen=100))
 
 
@@ -96,6 +130,8 @@ class GoogleChatNotifier:
         timeout: float = 10.0,
         on_failure: Callable[[SellerNotice, str], Awaitable[None]] | None = None,
         run_job: Callable[[Callable[[], Awaitable[None]]], Awaitable[None]] | None = None,
+        max_queued_per_space: int = 1000,
+        max_intake: int | None = None,
     ) -> None:
         self._http = http
         self._webhooks_of = webhooks_of
@@ -107,15 +143,27 @@ class GoogleChatNotifier:
         # Each delivery runs as a job on the shared priority queue when given (background work,
         # bounded by MAX_CONCURRENT_TASKS); tests run it inline.
         self._run_job = run_job or (lambda job: job())
-        self._intake: asyncio.Queue[SellerNotice] = asyncio.Queue()
+        self._max_queued_per_space = max_queued_per_space
+        intake = max_intake if max_intake is not None else INTAKE_FACTOR * max_queued_per_space
+        self._intake: asyncio.Queue[SellerNotice] = asyncio.Queue(maxsize=intake)
         self._router: asyncio.Task | None = None
         self._spaces: dict[str, _Space] = {}
+        # Drops are recorded (on_failure) by one task, in order, off the request and off the router;
+        # this queue is bounded like the intake: beyond it a drop is counted and logged only.
+        self._drops: asyncio.Queue[tuple[SellerNotice, str]] = asyncio.Queue(maxsize=intake)
+        self._drop_recorder: asyncio.Task | None = None
+        self._drops_unwarned = 0
+        self._next_drop_warning = 0.0
         self.stats = ChatStats()
 
     def enqueue(self, notice: SellerNotice) -> None:
+        """Never blocks, never raises: with the intake full the notice is dropped and recorded."""
         if self._router is None:
             self._router = asyncio.create_task(self._route(), name="gchat-router")
-        self._intake.put_nowait(notice)
+        try:
+            self._intake.put_nowait(notice)
+        except asyncio.QueueFull:
+            self._drop(notice, f"intake queue full ({self._intake.maxsize} notices waiting to be routed)")
 
     async def _route(self) -> None:
         """In arrival order: find the sellers' webhooks (one lookup for all the notices waiting),
@@ -144,9 +192,44 @@ class GoogleChatNotifier:
             url = httpx.URL(webhook)
         space = self._spaces.get(url.path)
         if space is None:
-            space = self._spaces[url.path] = _Space(asyncio.Queue(), Pacer(self._per_second))
+            space = self._spaces[url.path] = _Space(asyncio.Queue(self._max_queued_per_space),
+                                                    Pacer(self._per_second))
             space.worker = asyncio.create_task(self._drain(space), name=f"gchat:{url.path}")
-        space.queue.put_nowait((url, notice))
+        try:
+            space.queue.put_nowait((url, notice))
+        except asyncio.QueueFull:
+            self._drop(notice, f"space queue full ({space.queue.maxsize} notices waiting)")
+
+    def _drop(self, notice: SellerNotice, reason: str) -> None:
+        """Count, log (seller and order only: never the webhook) and record a notice not queued."""
+        self.stats.dropped += 1
+        self.stats.recent_failures.append(
+            {"order_req_id": notice.order_req_id, "seller_id": notice.seller_id, "kind": notice.kind.value,
+             "reason": reason})
+        self._drops_unwarned += 1
+        now = time.monotonic()
+        if now >= self._next_drop_warning:
+            log.warning("Google Chat notice to %s about %s dropped: %s (%d dropped since the last warning)",
+                        notice.seller_id, notice.order_req_id, reason, self._drops_unwarned)
+            self._drops_unwarned = 0
+            self._next_drop_warning = now + DROP_WARNING_SECONDS
+        if self.on_failure is None:
+            return
+        if self._drop_recorder is None:
+            self._drop_recorder = asyncio.create_task(self._record_drops(), name="gchat-drops")
+        with contextlib.suppress(asyncio.QueueFull):  # counted above; recording them all would be unbounded
+            self._drops.put_nowait((notice, reason))
+
+    async def _record_drops(self) -> None:
+        while True:
+            notice, reason = await self._drops.get()
+            try:
+                if self.on_failure is not None:
+                    await self.on_failure(notice, reason)
+            except Exception:  # recording must not stop the recorder
+                log.exception("could not record the dropped notice")
+            finally:
+                self._drops.task_done()
 
     async def _drain(self, space: _Space) -> None:
         while True:
@@ -169,7 +252,9 @@ class GoogleChatNotifier:
 
     async def _deliver(self, pacer: Pacer, url: httpx.URL, notice: SellerNotice) -> None:
         target = url.copy_merge_params({"messageReplyOption": REPLY_OPTION})
-        body = {"text": f"*{notice.order_req_id}* — {notice.text}", "thread": {"threadKey": notice.order_req_id}}
+        # The header's *bold* is the adapter's own markup; everything from outside goes through chat_text().
+        body = {"text": f"*{chat_text(notice.order_req_id)}* — {chat_text(notice.text)}",
+                "thread": {"threadKey": notice.order_req_id}}
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts), wait=_wait,
             retry=retry_if_exception_type(_Retry), reraise=True,
@@ -189,12 +274,14 @@ class GoogleChatNotifier:
         self.stats.sent += 1
 
     async def idle(self) -> None:
-        """Wait until every queued notice has been sent or given up (tests, shutdown)."""
+        """Wait until every queued notice has been sent or given up, and every drop recorded (tests, shutdown)."""
         await self._intake.join()
         await asyncio.gather(*(s.queue.join() for s in self._spaces.values()))
+        await self._drops.join()
 
     async def close(self) -> None:
-        workers = [s.worker for s in self._spaces.values() if s.worker] + ([self._router] if self._router else [])
+        workers = [s.worker for s in self._spaces.values() if s.worker] + [
+            task for task in (self._router, self._drop_recorder) if task is not None]
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)

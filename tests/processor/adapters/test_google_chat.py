@@ -1,8 +1,12 @@
-"""Google Chat webhooks against a local server: pace per space, Retry-After, one thread per order."""
+"""Google Chat webhooks against a local server: pace per space, Retry-After, one thread per order,
+users' words shown as words, bounded queues."""
+import asyncio
+import logging
+
 import httpx
 import pytest
 
-from processor.app.adapters.google_chat import GoogleChatNotifier
+from processor.app.adapters.google_chat import GoogleChatNotifier, chat_text
 from processor.app.services.notify import NoticeKind, SellerNotice
 
 SPACE_A = "/v1/spaces/AAAA/messages?key=k1&token=t1"
@@ -18,10 +22,10 @@ async def webhooks_of(seller_ids):
 async def make_notifier(fake_google):
     made = []
 
-    async def make(per_second=20.0, attempts=3):
+    async def make(per_second=20.0, attempts=3, **options):
         http = httpx.AsyncClient()
-        notifier = GoogleChatNotifier(http, webhooks_of, base_url=fake_google.url, per_second=per_second,
-                                      max_attempts=attempts)
+        notifier = GoogleChatNotifier(http, options.pop("webhooks_of", webhooks_of), base_url=fake_google.url,
+                                      per_second=per_second, max_attempts=attempts, **options)
         made.append((notifier, http))
         return notifier
 
@@ -31,8 +35,18 @@ async def make_notifier(fake_google):
         await http.aclose()
 
 
-def notice(seller="S-A1", order="ORD-1", text="New order"):
-    return SellerNotice(order, seller, NoticeKind.INVITATION, text)
+def notice(seller="S-A1", order="ORD-1", text="New order", kind=NoticeKind.INVITATION):
+    return SellerNotice(order, seller, kind, text)
+
+
+def recorder():
+    """An on_failure that keeps what it is told."""
+    recorded = []
+
+    async def on_failure(failed, reason):
+        recorded.append((failed, reason))
+
+    return recorded, on_failure
 
 
 async def test_one_space_is_paced_and_one_order_is_one_thread(make_notifier, fake_google):
@@ -120,3 +134,114 @@ async def test_notices_enqueued_together_need_one_directory_lookup(fake_google):
         await notifier.close()
     assert lookups == [["S-A1", "S-A2", "S-B", "S-UNKNOWN"]]
     assert (notifier.stats.sent, notifier.stats.skipped) == (4, 1)
+
+
+# --- users' words are shown, never interpreted (issue 14) ----------------------------------------
+
+async def test_a_buyers_follow_up_cannot_mention_everyone_or_disguise_a_link(make_notifier, fake_google):
+    notifier = await make_notifier()
+    notifier.enqueue(notice(kind=NoticeKind.BUYER_FOLLOW_UP, text="<users/all> see <https://evil.example|your bank>"))
+    await notifier.idle()
+    (sent,) = fake_google.chat_requests()
+    text = sent.body["text"]
+    assert "<" not in text and ">" not in text  # no <users/...> mention, no <url|label> link
+    assert text == "*ORD-1* — \u2039users/all\u203a see \u2039https://evil.example|your bank\u203a"
+
+
+async def test_user_words_cannot_format_the_notice_and_plain_text_is_unchanged(make_notifier, fake_google):
+    notifier = await make_notifier()
+    notifier.enqueue(notice(kind=NoticeKind.BUYER_FOLLOW_UP, text="*urgent* _now_ ~cancel~ `x` R&D <users/123>"))
+    notifier.enqueue(notice(text="New order ORD-1: please send a proposal"))
+    await notifier.idle()
+    first, second = (r.body["text"] for r in fake_google.chat_requests())
+    # Only the adapter's own header is bold; the buyer's markers show as look-alike characters.
+    assert first == ("*ORD-1* — \u2217urgent\u2217 \uff3fnow\uff3f \u223ccancel\u223c \u02cbx\u02cb R&D "
+                     "\u2039users/123\u203a")
+    assert second == "*ORD-1* — New order ORD-1: please send a proposal"
+
+
+def test_chat_text_neutralises_every_markup_character_and_nothing_else():
+    assert chat_text("<>*_~`") == "\u2039\u203a\u2217\uff3f\u223c\u02cb"
+    plain = "Order ORD-7 is now paused; price 12.50 & delivery 3 days (P-1, S-9) ok? yes! ü 😀\n2nd line"
+    assert chat_text(plain) == plain
+
+
+# --- bounded queues (issue 14) -----------------------------------------------------------------
+
+async def test_a_full_space_queue_drops_and_records_the_rest_and_other_spaces_go_on(make_notifier, fake_google,
+                                                                                  caplog):
+    recorded, on_failure = recorder()
+    notifier = await make_notifier(per_second=4.0, max_queued_per_space=3, on_failure=on_failure)
+    with caplog.at_level(logging.WARNING, logger="processor.app.adapters.google_chat"):
+        for n in range(10):  # one batch: routed before space A's worker takes the first
+            notifier.enqueue(notice("S-A1", text=f"a{n}"))
+        notifier.enqueue(notice("S-B", text="b0"))
+        notifier.enqueue(notice("S-B", text="b1"))
+        await notifier.idle()
+    sent = fake_google.chat_requests()
+    # Space A: exactly the bound (3) were queued and delivered, in order; the other 7 were dropped.
+    assert [r.body["text"] for r in sent if "AAAA" in r.path] == [f"*ORD-1* — a{n}" for n in range(3)]
+    # Space B is another queue: both of its notices went.
+    assert [r.body["text"] for r in sent if "BBBB" in r.path] == ["*ORD-1* — b0", "*ORD-1* — b1"]
+    assert (notifier.stats.sent, notifier.stats.dropped, notifier.stats.failed) == (5, 7, 0)
+    assert [(n.text, n.seller_id) for n, _ in recorded] == [(f"a{n}", "S-A1") for n in range(3, 10)]
+    assert all(reason.startswith("space queue full") for _, reason in recorded)
+    assert [f["reason"] for f in notifier.stats.recent_failures] == [reason for _, reason in recorded]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings and "dropped" in warnings[0].getMessage()
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "key=" not in logged and "token=" not in logged and "AAAA" not in logged  # never the webhook
+
+
+async def test_the_bound_counts_waiting_notices_not_the_one_being_delivered(make_notifier, fake_google):
+    recorded, on_failure = recorder()
+    notifier = await make_notifier(per_second=2.0, max_queued_per_space=3, on_failure=on_failure)
+    notifier.enqueue(notice(text="first"))   # sent at once
+    notifier.enqueue(notice(text="second"))  # taken off the queue, waits its half second for the pacer
+    for _ in range(200):
+        if notifier.stats.sent == 1:
+            break
+        await asyncio.sleep(0.01)
+    assert notifier.stats.sent == 1  # so "second" is in flight now, no longer queued
+    for n in range(10):
+        notifier.enqueue(notice(text=f"more {n}"))
+    await notifier.idle()
+    texts = [r.body["text"].removeprefix("*ORD-1* — ") for r in fake_google.chat_requests()]
+    # sent + in flight + the bound of 3 waiting; the 7 over the bound dropped
+    assert texts == ["first", "second", "more 0", "more 1", "more 2"]
+    assert (notifier.stats.sent, notifier.stats.dropped) == (5, 7)
+    assert [n.text for n, _ in recorded] == [f"more {n}" for n in range(3, 10)]
+
+
+async def test_a_full_intake_drops_at_enqueue_which_never_blocks_or_raises(make_notifier, fake_google):
+    recorded, on_failure = recorder()
+    directory_answers = asyncio.Event()
+
+    async def slow_webhooks_of(seller_ids):
+        await directory_answers.wait()
+        return await webhooks_of(seller_ids)
+
+    notifier = await make_notifier(webhooks_of=slow_webhooks_of, max_queued_per_space=100, max_intake=4,
+                                   on_failure=on_failure)
+    notifier.enqueue(notice(text="n0"))
+    await asyncio.sleep(0.05)  # the router took n0 and waits for the directory
+    for n in range(1, 8):
+        notifier.enqueue(notice(text=f"n{n}"))  # n1..n4 fill the intake; n5..n7 are dropped at once
+    assert notifier.stats.dropped == 3
+    directory_answers.set()
+    await notifier.idle()
+    assert [r.body["text"] for r in fake_google.chat_requests()] == [f"*ORD-1* — n{n}" for n in range(5)]
+    assert [n.text for n, _ in recorded] == ["n5", "n6", "n7"]
+    assert all(reason.startswith("intake queue full") for _, reason in recorded)
+
+
+async def test_enqueue_never_raises_when_recording_a_drop_fails(make_notifier, fake_google):
+    async def broken_on_failure(failed, reason):
+        raise RuntimeError("database down")
+
+    notifier = await make_notifier(per_second=1000.0, max_queued_per_space=1, max_intake=1,
+                                   on_failure=broken_on_failure)
+    for n in range(5):
+        notifier.enqueue(notice(text=str(n)))
+    await notifier.idle()
+    assert notifier.stats.sent + notifier.stats.dropped == 5 and notifier.stats.dropped >= 3

@@ -140,6 +140,8 @@ class NoticeStats(BaseModel):
     retried: int
     failed: int
     skipped: int = Field(description="notices to sellers without a Chat webhook")
+    dropped: int = Field(0, description="notices that found their queue full (GCHAT_MAX_QUEUED_PER_SPACE): "
+                                        "never sent, recorded as failed")
     recent_failures: list[dict]
 
 
@@ -151,4 +153,4 @@ admin_router = APIRouter(prefix="/admin", tags=["seller directory (admin)"], dep
 async def notice_stats(processor: ProcessorDep) -> NoticeStats:
     stats = processor.chat.stats
     return NoticeStats(sent=stats.sent, retried=stats.retried, failed=stats.failed, skipped=stats.skipped,
-                       recent_failures=list(stats.recent_failures))
+                       dropped=stats.dropped, recent_failures=list(stats.recent_failures))
