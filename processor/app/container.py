@@ -33,6 +33,7 @@ from shared.auth import Role, TokenSigner
 from shared.auth.grpc_auth import TokenInterceptor, server_credentials
 from shared.auth.http import Authenticator, authenticator_for
 from shared.auth.profile import announce
+from shared.auth.tokens import Audience
 from shared.db.engine import LOCK_WAIT_SECONDS, make_engine, make_sessionmaker
 from shared.db.idempotency import IdempotencyStore
 from shared.db.migrate import upgrade_to_head
@@ -96,25 +97,25 @@ class Processor:
         orders = OrderService(store, selector, queue, notices, settings)
         chat.on_failure = orders.record_notice_failure
         proposals = ProposalService(store, settings)
-        followups = FollowUpService(store, notices)
+        followups = FollowUpService(store, notices, max_per_order=settings.max_followups_per_order)
         sweeper = ExpirySweeper(sessions, orders, proposals, queue, max_sleep_seconds=settings.expiry_check_seconds)
         grpc_server = ProcessorGrpcServer(
             OrderStreamingServicer(orders, events),
             OrderNonStreamingServicer(orders, followups, queue),
             host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
-            interceptors=(
-                [TokenInterceptor(authenticator_for(settings, [Role.SERVICE]))] if settings.auth_required else []),
+            interceptors=[TokenInterceptor(authenticator_for(settings, Audience.PROCESSOR, [Role.SERVICE]))]
+            if settings.auth_required else [],
             credentials=_grpc_credentials(settings), health_port=settings.grpc_health_port,
             reflection_served=settings.reflection_served,
         )
         return cls(
             settings, engine, sessions, queue, events, messaging, directory, http, chat, SellerViews(sessions), orders,
             proposals, followups, sweeper, grpc_server,
-            sellers_auth=authenticator_for(settings, [Role.SELLER]),
+            sellers_auth=authenticator_for(settings, Audience.PROCESSOR, [Role.SELLER]),
             # A seller request does database work only: at most the write lock's wait, then its own.
             idempotency=IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
                                          stale_after=timedelta(seconds=2 * LOCK_WAIT_SECONDS)),
-            tokens=TokenSigner(settings.token_secrets()),
+            tokens=settings.token_signer(),
         )
 
     def idempotency_caller(self, path: str, headers: Mapping[str, str]) -> str | None:
@@ -133,7 +134,10 @@ class Processor:
         announce(self.settings, "processor")
         await upgrade_to_head(self.engine, MIGRATIONS)
         if self.settings.sellers_file:
-            count = await self.directory.upsert(read_sellers_file(self.settings.sellers_file))
+            records = read_sellers_file(self.settings.sellers_file)
+            if refused := [r.seller_id for r in records if not self.settings.webhook_allowed(r.gchat_webhook)]:
+                raise ValueError(f"SELLERS_FILE: webhooks outside GCHAT_WEBHOOK_ALLOWED_PREFIXES for {refused[:5]}")
+            count = await self.directory.upsert(records, keep_deactivated=True)
             log.info("seller directory: %d sellers from %s", count, self.settings.sellers_file)
         self.queue.start()
         self.messaging.start()

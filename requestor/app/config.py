@@ -1,13 +1,17 @@
 """Requestor settings (env vars override requestor/.env.local)."""
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from shared.auth.principal import Role
+from shared.auth.tokens import Audience, unverified_claims
 from shared.config import CommonSettings, service_env_files
+from shared.errors import Unauthorized
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,9 +43,35 @@ class RequestorSettings(CommonSettings):
         problems = super().production_problems()
         if self.processor_auth_token is None:
             problems.append("PROCESSOR_AUTH_TOKEN must be set (a service token the Processor signed)")
+        elif reason := self.service_token_defect(self.processor_auth_token.get_secret_value()):
+            problems.append(f"PROCESSOR_AUTH_TOKEN is not a usable service token: {reason}")
         if not self.grpc_tls_enabled:
             problems.append("GRPC_TLS_ENABLED must be true (gRPC to the Processor is plaintext)")
         return problems
+
+    def problems_in_every_profile(self) -> list[str]:
+        problems = super().problems_in_every_profile()
+        if (self.grpc_tls_cert_file is None) != (self.grpc_tls_key_file is None):
+            problems.append("GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together (mutual TLS)")
+        return problems
+
+    def service_token_defect(self, token: str) -> str | None:
+        """What is wrong with a service token, judged by what can be seen without the Processor's
+        secret (its signature is the Processor's to check)."""
+        try:
+            claims = unverified_claims(token)
+        except Unauthorized as refusal:
+            return refusal.reason
+        expires, issued = claims.get("exp"), claims.get("iat")
+        if claims.get("role") != Role.SERVICE or claims.get("aud") != Audience.PROCESSOR:
+            return f"it must carry role {Role.SERVICE.value!r} and aud {Audience.PROCESSOR.value!r}"
+        if type(expires) is not int or type(issued) is not int:
+            return "it must carry exp and iat"
+        if expires - issued > self.auth_token_max_hours * 3600:
+            return "it lives longer than AUTH_TOKEN_MAX_HOURS"
+        if expires <= time.time():
+            return "it has expired"
+        return None
 
 
 @lru_cache

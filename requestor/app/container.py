@@ -21,6 +21,7 @@ from shared.auth import Role
 from shared.auth.grpc_auth import bearer_metadata, channel_credentials
 from shared.auth.http import Authenticator, authenticator_for
 from shared.auth.profile import announce
+from shared.auth.tokens import Audience
 from shared.db.engine import LOCK_WAIT_SECONDS, make_engine, make_sessionmaker
 from shared.db.idempotency import IdempotencyStore
 from shared.db.migrate import upgrade_to_head
@@ -71,7 +72,7 @@ class Requestor:
             action_wait_seconds=settings.action_wait_seconds,
         )
         return cls(settings, engine, channel, queue, messaging, updater, streams, orders,
-                   authenticator_for(settings, [Role.BUYER]),
+                   authenticator_for(settings, Audience.REQUESTOR, [Role.BUYER]),
                    IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
                                     stale_after=timedelta(seconds=2 * _longest_request_seconds(settings))))
 

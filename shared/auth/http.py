@@ -6,7 +6,7 @@ from collections.abc import Collection
 from fastapi.security import HTTPBearer
 
 from shared.auth.principal import ANYONE, Principal, Role
-from shared.auth.tokens import TokenSigner
+from shared.auth.tokens import Audience, TokenSigner
 from shared.config import CommonSettings
 from shared.errors import Forbidden, Unauthorized
 
@@ -24,8 +24,9 @@ def bearer_token(authorization: str | None) -> str | None:
 class Authenticator:
     """Verifies tokens for one API; `signer=None` means authentication is off (development)."""
 
-    def __init__(self, signer: TokenSigner | None, *, roles: Collection[Role]) -> None:
+    def __init__(self, signer: TokenSigner | None, *, audience: Audience, roles: Collection[Role]) -> None:
         self._signer = signer
+        self.audience = audience
         self._roles = frozenset(roles)
 
     @property
@@ -37,11 +38,10 @@ class Authenticator:
             return ANYONE
         if not token:
             raise Unauthorized("this API needs an Authorization: Bearer token")
-        principal = self._signer.verify(token)
+        principal = self._signer.verify(token, audience=self.audience)
         if principal.role not in self._roles:
             raise Forbidden(f"a {principal.role} token cannot call this API")
         return principal
-
 
     def caller(self, authorization: str | None) -> str | None:
         """The principal an `Authorization: Bearer` header names, as "role:subject", or None when
@@ -55,5 +55,5 @@ class Authenticator:
         return f"{principal.role}:{principal.subject}"
 
 
-def authenticator_for(settings: CommonSettings, roles: Collection[Role]) -> Authenticator:
-    return Authenticator(TokenSigner(settings.token_secrets()) if settings.auth_required else None, roles=roles)
+def authenticator_for(settings: CommonSettings, audience: Audience, roles: Collection[Role]) -> Authenticator:
+    return Authenticator(settings.token_signer() if settings.auth_required else None, audience=audience, roles=roles)

@@ -18,6 +18,7 @@ class Role(StrEnum):
 class Principal:
     role: Role
     subject: str
+    expires_at: float | None = None  # when the credential that named it expires (epoch seconds)
 
     @property
     def unrestricted(self) -> bool:

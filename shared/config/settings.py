@@ -8,12 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.auth.tokens import DEFAULT_ISSUER, KEY_ID, TokenSigner
+from shared.config.secret_strength import weakness
+
 # Development defaults: fine on a laptop, refused by the production profile.
+DEV_TOKEN_KEY_ID = "dev"
 DEV_TOKEN_SECRET = "dev-token-secret-not-for-production"
-MIN_SECRET_LENGTH = 32
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+MAX_TOKEN_HOURS = 8760  # a year: the longest lifetime the production profile accepts
 
 
 def service_env_files(service_dir: Path) -> tuple[Path, ...]:
@@ -32,6 +37,8 @@ class CommonSettings(BaseSettings):
     api_base_url: str | None = Field(None, description="Main API that holds order details (GET /orders/{id})")
     api_timeout_seconds: float = Field(5.0, gt=0)
     max_concurrent_tasks: int = Field(10, ge=1, le=10_000)
+    max_queued_tasks: int = Field(
+        10_000, ge=1, le=1_000_000, description="jobs waiting for a slot; beyond, new work is refused with 503")
     order_expiry_minutes: float = Field(30, gt=0)
     find_max_sel: int = Field(10, ge=1, le=1000)
     max_body_bytes: int = Field(1_048_576, ge=1024, description="largest request body accepted (413 above)")
@@ -70,32 +77,73 @@ class CommonSettings(BaseSettings):
     # --- authentication (docs/security.md) ---
     auth_enabled: bool | None = Field(
         None, description="require bearer tokens; unset: on in production, off in development")
-    auth_token_secrets: list[SecretStr] = Field(
-        default_factory=lambda: [SecretStr(DEV_TOKEN_SECRET)], min_length=1,
-        description="JSON list of HMAC secrets: the first signs tokens, all verify (rotation)")
+    auth_token_secrets: dict[str, SecretStr] = Field(
+        default_factory=lambda: {DEV_TOKEN_KEY_ID: SecretStr(DEV_TOKEN_SECRET)}, min_length=1,
+        description='JSON object {"<key id>": "<secret>"}: the first key signs tokens, all verify (rotation)')
+    auth_token_issuer: str = Field(DEFAULT_ISSUER, min_length=1, description="the `iss` tokens carry and must carry")
+    auth_token_max_hours: float = Field(
+        MAX_TOKEN_HOURS, gt=0, description="longest token lifetime issued or accepted (exp - iat)")
+    auth_token_leeway_seconds: float = Field(30, ge=0, le=300, description="clock skew allowed on exp, nbf, iat")
+
+    @field_validator("auth_token_secrets")
+    @classmethod
+    def _key_ids(cls, keys: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        if bad := [kid for kid in keys if not KEY_ID.fullmatch(kid)]:
+            raise ValueError(f"AUTH_TOKEN_SECRETS key ids must match {KEY_ID.pattern}: {bad}")
+        return keys
 
     @property
     def auth_required(self) -> bool:
         return self.environment == "production" if self.auth_enabled is None else self.auth_enabled
 
     def token_secrets(self) -> list[str]:
-        return [secret.get_secret_value() for secret in self.auth_token_secrets]
+        return [secret.get_secret_value() for secret in self.auth_token_secrets.values()]
+
+    def token_signer(self) -> TokenSigner:
+        return TokenSigner(
+            {kid: secret.get_secret_value() for kid, secret in self.auth_token_secrets.items()},
+            issuer=self.auth_token_issuer, leeway_seconds=self.auth_token_leeway_seconds,
+            max_lifetime_seconds=self.auth_token_max_hours * 3600,
+        )
+
+    @property
+    def loopback_only(self) -> bool:
+        return self.bind_host in LOOPBACK_HOSTS
+
+    def problems_in_every_profile(self) -> list[str]:
+        """What every profile refuses: the open profile served to a network by default, settings
+        that contradict each other."""
+        if "environment" not in self.model_fields_set and not self.loopback_only:
+            return [(f"ENVIRONMENT must be set when BIND_HOST is {self.bind_host!r} (not loopback): "
+                     "production, or development to serve the open profile on purpose")]
+        return []
 
     def production_problems(self) -> list[str]:
         """What the production profile refuses; each service adds its own."""
         problems = []
         if not self.auth_required:
             problems.append("AUTH_ENABLED must not be false")
-        if any(s == DEV_TOKEN_SECRET or len(s) < MIN_SECRET_LENGTH for s in self.token_secrets()):
-            problems.append(f"AUTH_TOKEN_SECRETS must be set, each at least {MIN_SECRET_LENGTH} characters")
+        for kid, secret in self.auth_token_secrets.items():
+            if reason := weakness(secret.get_secret_value()):
+                problems.append(f"AUTH_TOKEN_SECRETS key {kid!r} is weak: {reason}")
+        if len(set(self.token_secrets())) < len(self.auth_token_secrets):
+            problems.append("AUTH_TOKEN_SECRETS must not use one secret under two key ids")
+        if self.auth_token_max_hours > MAX_TOKEN_HOURS:
+            problems.append(f"AUTH_TOKEN_MAX_HOURS must be at most {MAX_TOKEN_HOURS} (tokens must expire)")
         if self.kafka_enabled and self.kafka_security_protocol in ("PLAINTEXT", "SASL_PLAINTEXT"):
             problems.append("KAFKA_SECURITY_PROTOCOL must be SSL or SASL_SSL (Kafka traffic is plaintext)")
+        if not self.database_url or self.database_url.startswith("sqlite"):
+            problems.append("DATABASE_URL must name PostgreSQL (SQLite is one process on one disk)")
+        if self.api_base_url and not self.api_base_url.startswith("https://"):
+            problems.append("API_BASE_URL must be https:// (order details and the buyer's identity travel on it)")
         return problems
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
         if self.environment == "production" and (problems := self.production_problems()):
             raise ValueError("the production profile refuses to start: " + "; ".join(problems))
+        if problems := self.problems_in_every_profile():
+            raise ValueError("refusing to start: " + "; ".join(problems))
         return self
 
     def resolved_database_url(self, service: str) -> str:

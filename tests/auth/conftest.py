@@ -2,10 +2,10 @@
 import pytest
 
 from shared.auth import Role, TokenSigner
-from shared.config.settings import DEV_TOKEN_SECRET
+from shared.config.settings import DEV_TOKEN_KEY_ID, DEV_TOKEN_SECRET
 from tests.conftest import processor_of
 
-SIGNER = TokenSigner([DEV_TOKEN_SECRET])
+SIGNER = TokenSigner({DEV_TOKEN_KEY_ID: DEV_TOKEN_SECRET})
 
 
 def bearer(role: Role, subject: str) -> dict[str, str]:

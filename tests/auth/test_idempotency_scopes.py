@@ -39,8 +39,8 @@ async def test_two_sellers_with_one_key_each_get_their_own_answer(secured_proces
 
 @pytest.mark.parametrize("credentials", [
     {}, {"Authorization": "Bearer forged"}, bearer(Role.BUYER, "S"),
-    {"Authorization": "Bearer " + TokenSigner(["another-secret-32-bytes-long-xxxxx"]).issue(Role.SELLER, "SELLER-001",
-                                                                                             ttl_seconds=600)},
+    {"Authorization": "Bearer " + TokenSigner({"dev": "another-secret-32-bytes-long-xxxxx"}).issue(
+        Role.SELLER, "SELLER-001", ttl_seconds=600)},
 ], ids=["none", "garbage", "buyer-token", "foreign-secret"])
 async def test_a_refused_credential_stores_nothing(secured_processor, credentials):
     await open_order(secured_processor)
@@ -56,8 +56,8 @@ async def test_a_replay_after_the_secret_was_revoked_is_refused(start_processor)
     async for running in start_processor(auth_enabled=True):
         await open_order(running)
         assert (await running.http.post(URL, json=proposal("SELLER-001"), headers=headers)).status_code == 201
-    rotated = ["a-new-secret-that-replaced-the-dev-one-000000"]
-    assert DEV_TOKEN_SECRET not in rotated
+    rotated = {"k-new": "a-new-secret-that-replaced-the-dev-one-000000"}
+    assert DEV_TOKEN_SECRET not in rotated.values()
     async for running in start_processor(auth_enabled=True, auth_token_secrets=rotated):
         replay = await running.http.post(URL, json=proposal("SELLER-001"), headers=headers)
         assert replay.status_code == 401 and "idempotent-replayed" not in replay.headers, replay.text

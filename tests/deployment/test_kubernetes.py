@@ -1,12 +1,17 @@
 """The Kubernetes manifests: valid for the target cluster version (strict), probes, limits, hardening."""
 from __future__ import annotations
 
+import json
+import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from shared.auth import Role, TokenSigner
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = sorted((ROOT / "deployment" / "kubernetes").glob("*.yaml"))
@@ -56,12 +61,19 @@ def test_each_deployment_passes_the_production_profile_once_its_secrets_are_fill
     config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
     secret = next(d for d in docs if d["kind"] == "Secret")["stringData"]
 
+    # What an operator puts in place of each CHANGE-ME: a different generated secret each, and the
+    # service token signed with the Processor's keys.
+    filled_secret = {key: re.sub("CHANGE-ME", lambda _: secrets.token_urlsafe(32), value)
+                     for key, value in secret.items()}
+    processor_keys = TokenSigner(json.loads(filled_secret["PROCESSOR_AUTH_TOKEN_SECRETS"]))
+    filled_secret["PROCESSOR_AUTH_TOKEN"] = processor_keys.issue(Role.SERVICE, "requestor", ttl_seconds=8760 * 3600)
+
     def environment(deployment: str, filled: bool) -> dict[str, str]:
         doc = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == deployment)
         env = dict(config)
         for item in doc["spec"]["template"]["spec"]["containers"][0]["env"]:
-            value = item.get("value") or secret[item["valueFrom"]["secretKeyRef"]["key"]]
-            env[item["name"]] = value.replace("CHANGE-ME", "s" * 40) if filled else value
+            env[item["name"]] = item.get("value") or (filled_secret if filled else secret)[
+                item["valueFrom"]["secretKeyRef"]["key"]]
         return env
 
     for deployment, settings in (("dcent-processor", ProcessorSettings), ("dcent-requestor", RequestorSettings)):

@@ -84,10 +84,16 @@ class SellerDirectory:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
 
-    async def upsert(self, records: Iterable[SellerRecord]) -> int:
-        """Create or replace sellers (and their index rows) in one transaction."""
+    async def upsert(self, records: Iterable[SellerRecord], *, keep_deactivated: bool = False) -> int:
+        """Create or replace sellers (and their index rows) in one transaction. `keep_deactivated`:
+        a seller already deactivated stays so (a file loaded at start never undoes an admin)."""
         records = list({r.seller_id: r for r in records}.values())
         async with write_session(self._sessions) as session:
+            if keep_deactivated:
+                deactivated = set((await session.scalars(select(Seller.seller_id).where(
+                    Seller.seller_id.in_([r.seller_id for r in records]), Seller.active.is_(False)))).all())
+                records = [r.model_copy(update={"active": False}) if r.seller_id in deactivated else r
+                           for r in records]
             for start in range(0, len(records), CHUNK):
                 chunk = records[start:start + CHUNK]
                 ids = [r.seller_id for r in chunk]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, 
 from pydantic import BaseModel, Field, ValidationError
 
 from processor.app.api.deps import ProcessorDep
+from processor.app.container import Processor
 from processor.app.services.seller_directory import RECORDS, SellerRecord, parse_csv
 from shared.auth import Role
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -37,6 +38,15 @@ class ImportResult(BaseModel):
     imported: int = Field(description="sellers created or replaced")
 
 
+def require_allowed_webhooks(processor: Processor, records: list[SellerRecord]) -> None:
+    """Production: notices go only to Google Chat (or the proxies an operator allowed), so a
+    seller record cannot turn the Processor into a client of any URL."""
+    for record in records:
+        if not processor.settings.webhook_allowed(record.gchat_webhook):
+            raise InvalidInput(f"seller {record.seller_id}: gchat_webhook must start with one of "
+                               "GCHAT_WEBHOOK_ALLOWED_PREFIXES", field="gchat_webhook")
+
+
 @router.get("", response_model=SellerPage, summary="List sellers", responses=error_responses(403))
 async def list_sellers(
     processor: ProcessorDep,
@@ -60,6 +70,7 @@ async def create_seller(processor: ProcessorDep, body: SellerRecord = Body(examp
     try:
         await processor.directory.get(body.seller_id)
     except NotFound:
+        require_allowed_webhooks(processor, [body])
         await processor.directory.upsert([body])
         return body
     raise Conflict(f"seller {body.seller_id} already exists; PUT /api/v1/sellers/{body.seller_id} replaces it")
@@ -73,6 +84,7 @@ async def put_seller(
     if body.seller_id != seller_id:
         raise InvalidInput(f"seller_id in the body ({body.seller_id}) differs from the path ({seller_id})",
                            field="seller_id")
+    require_allowed_webhooks(processor, [body])
     await processor.directory.upsert([body])
     return body
 
@@ -132,6 +144,7 @@ async def import_sellers(request: Request, processor: ProcessorDep) -> ImportRes
         else:
             where, message = "", str(exc)
         raise InvalidInput(f"{where}: {message}" if where else message, field=where or None) from None
+    require_allowed_webhooks(processor, records)
     return ImportResult(imported=await processor.directory.upsert(records))
 
 
