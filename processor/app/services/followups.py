@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import func, select
+
 from processor.app.db.tables import FollowUp, Proposal
 from processor.app.services.notify import NoticeDispatcher, NoticeKind, SellerNotice
 from processor.app.services.order_store import OrderChange, OrderStore
 from processor.app.services.rules import effective_state, require_invited
 from processor.app.services.update_proposals import owned_proposal
-from shared.errors import Conflict
+from shared.errors import Conflict, TooManyRequests
 from shared.models.common import utcnow
 from shared.models.events import FollowUpPayload
 from shared.models.messages import MessageContent
@@ -27,10 +29,21 @@ def _record(change: OrderChange, payload: FollowUpPayload, event_type: EventType
     return change.append(event_type, payload).seq
 
 
+async def _require_room(change: OrderChange, limit: int) -> None:
+    """MAX_FOLLOWUPS_PER_ORDER, buyer's and sellers' together: each is stored, logged, streamed and
+    shown in the buyer's view for the order's life. It does not lift with time (429, no Retry-After)."""
+    count = await change.session.scalar(
+        select(func.count()).select_from(FollowUp).where(FollowUp.order_req_id == change.order_req_id))
+    if (count or 0) >= limit:
+        raise TooManyRequests(
+            f"order {change.order_req_id} has {count} follow-ups, the most allowed (MAX_FOLLOWUPS_PER_ORDER={limit})")
+
+
 class FollowUpService:
-    def __init__(self, store: OrderStore, notices: NoticeDispatcher) -> None:
+    def __init__(self, store: OrderStore, notices: NoticeDispatcher, *, max_per_order: int) -> None:
         self._store = store
         self._notices = notices
+        self._max_per_order = max_per_order
 
     async def from_buyer(self, order_req_id: str, audience: list[str], message: MessageContent) -> FollowUpReceipt:
         """Send to each audience proposal's seller; say who was reached and why others were not."""
@@ -50,6 +63,7 @@ class FollowUpService:
             if not reached:
                 detail = "; ".join(f"{m.proposal_id}: {m.reason}" for m in missed)
                 raise Conflict(f"no audience member of order {order_req_id} can be reached ({detail})")
+            await _require_room(change, self._max_per_order)
             payload = FollowUpPayload(
                 follow_up_id=str(uuid.uuid4()), direction="buyer",
                 audience=[p.proposal_id for p in reached], message=message,
@@ -71,6 +85,7 @@ class FollowUpService:
                                 "send follow-ups")
             if request.proposal_id:
                 await owned_proposal(change, request.proposal_id, request.seller)
+            await _require_room(change, self._max_per_order)
             payload = FollowUpPayload(
                 follow_up_id=str(uuid.uuid4()), direction="seller", seller_id=request.seller,
                 proposal_id=request.proposal_id or "", message=request.message.content,

@@ -15,7 +15,7 @@ router = APIRouter(tags=["follow-ups"])
     response_model=FollowUpReceipt,
     status_code=status.HTTP_201_CREATED,
     summary="Send a seller follow-up to the buyer",
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422, 429),
 )
 async def seller_followup(
     followups: FollowUpsDep,

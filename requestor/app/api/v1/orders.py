@@ -46,7 +46,7 @@ async def initiate(
     "/followup",
     response_model=FollowUpReceipt,
     summary="Send a follow-up to the sellers of the listed proposals",
-    responses=error_responses(401, 403, 404, 409, 422, 503),
+    responses=error_responses(401, 403, 404, 409, 422, 429, 503),
 )
 async def followup(
     orders: OrdersDep, buyer: BuyerDep, body: BuyerFollowUp = Body(examples=[SEED_FOLLOWUP])
