@@ -38,6 +38,8 @@ class RequestorSettings(CommonSettings):
     action_wait_seconds: float = Field(3.0, ge=0)
     sse_ping_seconds: float = Field(15.0, gt=0, description="keep-alive comment on an idle event stream")
     sse_poll_seconds: float = Field(5.0, gt=0)
+    stream_ticket_seconds: float = Field(
+        60, ge=5, le=600, description="life of a stream ticket (the credential an EventSource URL carries)")
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

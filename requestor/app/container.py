@@ -21,6 +21,7 @@ from shared.auth import Role
 from shared.auth.grpc_auth import bearer_metadata, channel_credentials
 from shared.auth.http import Authenticator, authenticator_for
 from shared.auth.profile import announce
+from shared.auth.tickets import StreamTickets
 from shared.auth.tokens import Audience
 from shared.db.engine import LOCK_WAIT_SECONDS, make_engine, make_sessionmaker
 from shared.db.idempotency import IdempotencyStore
@@ -46,6 +47,7 @@ class Requestor:
     orders: BuyerOrders
     buyers_auth: Authenticator
     idempotency: IdempotencyStore
+    stream_tickets: StreamTickets
 
     @classmethod
     def build(cls, settings: RequestorSettings) -> Requestor:
@@ -74,7 +76,9 @@ class Requestor:
         return cls(settings, engine, channel, queue, messaging, updater, streams, orders,
                    authenticator_for(settings, Audience.REQUESTOR, [Role.BUYER]),
                    IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
-                                    stale_after=timedelta(seconds=2 * _longest_request_seconds(settings))))
+                                    stale_after=timedelta(seconds=2 * _longest_request_seconds(settings))),
+                   StreamTickets(settings.token_signer(), audience=Audience.REQUESTOR,
+                                 ttl_seconds=settings.stream_ticket_seconds))
 
     def idempotency_caller(self, path: str, headers: Mapping[str, str]) -> str | None:
         return self.buyers_auth.caller(headers.get("authorization"))

@@ -6,7 +6,7 @@ the same way from their own `orders` and `order_events` tables.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import ClassVar, Protocol
 
 from sqlalchemy import select
@@ -62,6 +62,6 @@ class TailableOrderLog:
                 select(orders.order_req_id, orders.last_seq).where(orders.order_req_id.in_(order_req_ids)))
         return dict(rows.all())
 
-    def follow(self, order_req_id: str, after_seq: int) -> AsyncIterator[OrderEvent]:
+    def follow(self, order_req_id: str, after_seq: int) -> AsyncGenerator[OrderEvent]:
         """Replay events after `after_seq`, then tail live ones; stop after the terminal event."""
         return tail(self.wakeups, order_req_id, after_seq, self.read_after)

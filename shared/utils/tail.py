@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
 
@@ -125,7 +125,7 @@ async def tail(
     order_req_id: str,
     after_seq: int,
     read_after: Callable[[str, int], Awaitable[list[OrderEvent]]],
-) -> AsyncIterator[OrderEvent]:
+) -> AsyncGenerator[OrderEvent]:
     """Events after `after_seq`, then live ones; ends after the terminal event (or at close)."""
     with wakeups.subscribe(order_req_id) as subscription:
         subscription.seen_seq = after_seq

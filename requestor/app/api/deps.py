@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from requestor.app.container import Requestor
 from requestor.app.services.orders import BuyerOrders
 from shared.auth import Principal
 from shared.auth.http import bearer_scheme
+from shared.models.common import Identifier
 
 # Every dependency is `async def`: FastAPI runs a plain `def` one in a worker thread, a thread
 # hop per dependency per request (a measurable share of a proposal's cost, docs/performance.md).
@@ -34,11 +35,15 @@ async def get_buyer(request: Request, credentials: Bearer) -> Principal:
 async def get_stream_buyer(
     request: Request,
     credentials: Bearer,
-    access_token: Annotated[str | None, Query(
-        description="The bearer token, for clients that cannot set headers (a browser's EventSource)")] = None,
+    order_req_id: Annotated[Identifier, Path()],
+    ticket: Annotated[str | None, Query(
+        description="A stream ticket (POST .../events/ticket), for clients that cannot set headers "
+                    "(a browser's EventSource); never the bearer token itself")] = None,
 ) -> Principal:
-    token = credentials.credentials if credentials else access_token
-    return request.app.state.requestor.buyers_auth.authenticate(token)
+    requestor: Requestor = request.app.state.requestor
+    if credentials is None and ticket is not None and requestor.buyers_auth.enabled:
+        return requestor.stream_tickets.redeem(ticket, order_req_id)
+    return requestor.buyers_auth.authenticate(credentials.credentials if credentials else None)
 
 
 RequestorDep = Annotated[Requestor, Depends(get_requestor)]
