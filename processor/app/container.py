@@ -114,6 +114,7 @@ class Processor:
             sellers_auth=authenticator_for(settings, Audience.PROCESSOR, [Role.SELLER]),
             # A seller request does database work only: at most the write lock's wait, then its own.
             idempotency=IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
+                                         max_per_caller=settings.idempotency_max_keys_per_caller,
                                          stale_after=timedelta(seconds=2 * LOCK_WAIT_SECONDS)),
             tokens=settings.token_signer(),
         )

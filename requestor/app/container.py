@@ -76,6 +76,7 @@ class Requestor:
         return cls(settings, engine, channel, queue, messaging, updater, streams, orders,
                    authenticator_for(settings, Audience.REQUESTOR, [Role.BUYER]),
                    IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
+                                    max_per_caller=settings.idempotency_max_keys_per_caller,
                                     stale_after=timedelta(seconds=2 * _longest_request_seconds(settings))),
                    StreamTickets(settings.token_signer(), audience=Audience.REQUESTOR,
                                  ttl_seconds=settings.stream_ticket_seconds))

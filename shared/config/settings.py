@@ -43,6 +43,8 @@ class CommonSettings(BaseSettings):
     find_max_sel: int = Field(10, ge=1, le=1000)
     max_body_bytes: int = Field(1_048_576, ge=1024, description="largest request body accepted (413 above)")
     idempotency_keep_hours: float = Field(24, gt=0, description="how long answers to Idempotency-Key requests are kept")
+    idempotency_max_keys_per_caller: int = Field(
+        1000, ge=1, le=1_000_000, description="Idempotency-Keys one caller may hold at once (429 beyond)")
 
     # --- Kafka / AWS MSK (see docs/kafka.md) ---
     kafka_enabled: bool = True

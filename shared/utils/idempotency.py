@@ -21,7 +21,7 @@ from typing import Protocol
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.db.idempotency import Claimed, IdempotencyStore, InProgress, Mismatch, Stored
+from shared.db.idempotency import CallerFull, Claimed, IdempotencyStore, InProgress, Mismatch, Stored
 from shared.utils.http_errors import send_refusal
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,12 @@ class IdempotencyKeys:
             scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), bytes(body))
         await self._maybe_purge(store)
 
-        claim = await store.claim(scope_key, fingerprint)
+        claim = await store.claim(_sha256(caller.encode()), scope_key, fingerprint)
+        if isinstance(claim, CallerFull):
+            return await send_refusal(
+                send, 429, f"this caller already holds {claim.limit} Idempotency-Keys (IDEMPOTENCY_MAX_KEYS_PER_CALLER); "
+                "retry without a key, or once older keys expire (IDEMPOTENCY_KEEP_HOURS)", field=FIELD,
+                headers=[(b"retry-after", b"60")])
         if isinstance(claim, Mismatch):
             return await send_refusal(send, 409, "this Idempotency-Key was already used with a different request",
                                       field=FIELD)

@@ -82,3 +82,24 @@ def test_the_admin_paths_are_exactly_the_admin_routes():
     for route in (r for r in app.routes if isinstance(r, APIRoute)):
         admin = any(d.call is require_admin for d in route.dependant.dependencies)
         assert route.path.startswith(ADMIN_PATHS) == admin or not route.methods & {"POST", "PUT"}, route.path
+
+
+async def test_each_caller_holds_a_bounded_number_of_keys(start_processor):
+    async for running in start_processor(auth_enabled=True, idempotency_max_keys_per_caller=3):
+        await open_order(running)
+        seller_1 = bearer(Role.SELLER, "SELLER-001")
+        for attempt in range(3):
+            sent = await running.http.post(URL, json=proposal("SELLER-001", 10.0 + attempt),
+                                           headers={**seller_1, "Idempotency-Key": f"k-{attempt}"})
+            assert sent.status_code in (200, 201), sent.text
+        full = await running.http.post(URL, json=proposal("SELLER-001", 20.0),
+                                       headers={**seller_1, "Idempotency-Key": "k-3"})
+        assert full.status_code == 429 and full.headers["Retry-After"], full.text
+        assert "IDEMPOTENCY_MAX_KEYS_PER_CALLER" in full.json()["detail"]["reason"]
+        replay = await running.http.post(URL, json=proposal("SELLER-001", 10.0),
+                                         headers={**seller_1, "Idempotency-Key": "k-0"})
+        assert replay.headers.get("idempotent-replayed") == "true"  # keys it holds still answer
+        other = await running.http.post(URL, json=proposal("SELLER-002"),
+                                        headers={**bearer(Role.SELLER, "SELLER-002"), "Idempotency-Key": "k-0"})
+        assert other.status_code == 201, other.text  # one caller's keys never crowd out another's
+        assert await stored_keys(running) == 4
