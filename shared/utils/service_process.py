@@ -111,8 +111,10 @@ class Stack:
 
 
 def launch_stack(processor_db: str, requestor_db: str, kafka_bootstrap: str, logs: Path,
-                 env: dict[str, str] | None = None) -> Stack:
-    """Processor then Requestor as child processes on free ports, ready when this returns."""
+                 env: dict[str, str] | None = None, *, processor_env: dict[str, str] | None = None,
+                 requestor_env: dict[str, str] | None = None) -> Stack:
+    """Processor then Requestor as child processes on free ports, ready when this returns. `env`
+    goes to both, `processor_env` and `requestor_env` to one each (their own secrets)."""
     http_processor, http_requestor, grpc_port = free_port(), free_port(), free_port()
     common = {"BIND_HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "API_BASE_URL": "",
               "KAFKA_BOOTSTRAP_SERVERS": f'["{kafka_bootstrap}"]', "OUTBOX_POLL_SECONDS": "0.2",
@@ -120,13 +122,13 @@ def launch_stack(processor_db: str, requestor_db: str, kafka_bootstrap: str, log
     processor = ServiceProcess(
         "processor", [sys.executable, str(ROOT / "processor" / "main.py")],
         env={**common, "HTTP_PORT": str(http_processor), "GRPC_SERVER_PORT": str(grpc_port),
-             "DATABASE_URL": processor_db, "GRPC_GRACE_SECONDS": "1"},
+             "DATABASE_URL": processor_db, "GRPC_GRACE_SECONDS": "1", **(processor_env or {})},
         ready_url=f"http://127.0.0.1:{http_processor}/ready", log_path=logs / "processor.log",
     )
     requestor = ServiceProcess(
         "requestor", [sys.executable, str(ROOT / "requestor" / "main.py")],
         env={**common, "HTTP_PORT": str(http_requestor), "PROCESSOR_GRPC_TARGET": f"127.0.0.1:{grpc_port}",
-             "DATABASE_URL": requestor_db},
+             "DATABASE_URL": requestor_db, **(requestor_env or {})},
         ready_url=f"http://127.0.0.1:{http_requestor}/ready", log_path=logs / "requestor.log",
     )
     try:

@@ -1,7 +1,5 @@
 """gRPC over mutual TLS: certificates made with openssl, a Processor that asks for client
 certificates, and Requestors with and without one."""
-import subprocess
-
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -9,29 +7,16 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from shared.auth import Role
 from tests.auth.conftest import SERVICE_TOKEN, bearer
 from tests.conftest import processor_of
+from tests.pki import make_certs
 
 pytestmark = pytest.mark.usefixtures("db_backend")
 BUYER = bearer(Role.BUYER, "SESSION-123")
 SEED_INITIATE = {"OrderReqId": "ORD-001", "SessionID": "SESSION-123", "Notification type": "GChat"}
 
 
-def _openssl(*args: str, cwd) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
-    d = tmp_path_factory.mktemp("pki")
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=dcent test CA",
-             "-keyout", "ca.key", "-out", "ca.pem", cwd=d)
-    for name, extension in (("server", "subjectAltName=DNS:localhost,IP:127.0.0.1"),
-                            ("client", "extendedKeyUsage=clientAuth")):
-        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", f"{name}.key",
-                 "-out", f"{name}.csr", cwd=d)
-        (d / f"{name}.ext").write_text(extension + "\n")
-        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                 "-days", "1", "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=d)
-    return d
+    return make_certs(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture
