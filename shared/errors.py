@@ -60,6 +60,12 @@ class Unavailable(DomainError):
     retry_after_seconds = 2
 
 
+class Overloaded(Unavailable):
+    """This server's own capacity is used up (its task queue is full): nothing was done; retry soon."""
+
+    retry_after_seconds = 1
+
+
 _BY_GRPC_CODE = {
     cls.grpc_code: cls for cls in (InvalidInput, NotFound, Forbidden, Conflict, TooManyRequests, Unavailable)}
 

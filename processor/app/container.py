@@ -73,7 +73,7 @@ class Processor:
     def build(cls, settings: ProcessorSettings) -> Processor:
         engine = make_engine(settings.resolved_database_url("processor"))
         sessions = make_sessionmaker(engine)
-        queue = PriorityTaskQueue(settings.max_concurrent_tasks)
+        queue = PriorityTaskQueue(settings.max_concurrent_tasks, settings.max_queued_tasks)
         events = EventLog(sessions, poll_seconds=settings.stream_poll_seconds)
         messaging = Messaging(settings, sessions, OutboxRow, source="processor")
         store = OrderStore(sessions, events, messaging)
@@ -87,7 +87,9 @@ class Processor:
             http, directory.webhooks, base_url=settings.api_google_chat_url,
             per_second=settings.gchat_messages_per_second, max_attempts=settings.gchat_max_attempts,
             max_queued_per_space=settings.gchat_max_queued_per_space,
-            run_job=lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-delivery"),
+            # Admitted even when the queue is full: the sender keeps one delivery per space in it
+            # (the rest wait in its own bounded queues), and a refused notice would be lost.
+            run_job=lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-delivery", always_admit=True),
         )
         notices = NoticeDispatcher(chat)
         selector = SellerSelector(

@@ -56,7 +56,7 @@ class Requestor:
         channel = _processor_channel(settings)
         token = settings.processor_auth_token
         metadata = bearer_metadata(token.get_secret_value() if token else None)
-        queue = PriorityTaskQueue(settings.max_concurrent_tasks)
+        queue = PriorityTaskQueue(settings.max_concurrent_tasks, settings.max_queued_tasks)
         messaging = Messaging(settings, sessions, OutboxRow, source="requestor")
         updater = RequestUpdater(sessions, messaging, poll_seconds=settings.sse_poll_seconds)
         streams = OrderStreamManager(

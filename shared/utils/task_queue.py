@@ -5,6 +5,15 @@ each with `asyncio.create_task` once the `asyncio.Semaphore` of MAX_CONCURRENT_T
 Control actions (finalize, pause) jump ahead of new work; among equals, the earlier deadline
 (an order's expiry) goes first. Events of one order are never reordered by this: they carry
 their `seq` from the event log.
+
+At most MAX_QUEUED_TASKS jobs wait: when that many do, `submit` refuses new work with Overloaded
+(503 with Retry-After at the HTTP edge, UNAVAILABLE over gRPC) instead of letting the backlog and
+its callers' waits grow without bound; the caller was told before anything was done. Two kinds of
+job are admitted past the bound: CONTROL jobs (finalize, pause, resume, expiry), which end or hold
+orders and so shed load, come one per buyer action or expiring order, and run first, so they never
+pile up; and jobs submitted with `always_admit=True` by a producer that bounds itself and whose
+work nobody could retry (the Chat sender keeps one delivery per space in here, the rest wait in its
+own bounded queues).
 """
 from __future__ import annotations
 
@@ -16,6 +25,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, TypeVar
+
+from shared.errors import Overloaded
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,13 +50,14 @@ class _Job:
 
 
 class PriorityTaskQueue:
-    def __init__(self, max_concurrent: int) -> None:
+    def __init__(self, max_concurrent: int, max_queued: int = 10_000) -> None:
         self._queue: asyncio.PriorityQueue[_Job] = asyncio.PriorityQueue()
         self._slots = asyncio.Semaphore(max_concurrent)
         self._arrivals = itertools.count()
         self._running: set[asyncio.Task] = set()
         self._dispatcher: asyncio.Task | None = None
         self.max_concurrent = max_concurrent
+        self.max_queued = max_queued
 
     @property
     def pending(self) -> int:
@@ -66,8 +78,13 @@ class PriorityTaskQueue:
         priority: Priority,
         deadline: float = math.inf,
         name: str = "",
+        always_admit: bool = False,
     ) -> asyncio.Future[T]:
-        """Queue `run()`; the returned future resolves with its result (await it, or don't)."""
+        """Queue `run()`; the returned future resolves with its result (await it, or don't).
+        Raises Overloaded when MAX_QUEUED_TASKS jobs wait (not for CONTROL or `always_admit`)."""
+        if self.pending >= self.max_queued and priority != Priority.CONTROL and not always_admit:
+            raise Overloaded(f"the server is overloaded: its work queue is full "
+                             f"(MAX_QUEUED_TASKS={self.max_queued} jobs waiting); retry shortly")
         future = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Job(int(priority), deadline, next(self._arrivals), run, future, name))
         return future
@@ -79,9 +96,10 @@ class PriorityTaskQueue:
         self.submit(run, priority=priority, deadline=deadline, name=name).add_done_callback(_log_failure)
 
     async def run(
-        self, run: Callable[[], Awaitable[T]], *, priority: Priority, deadline: float = math.inf, name: str = ""
+        self, run: Callable[[], Awaitable[T]], *, priority: Priority, deadline: float = math.inf, name: str = "",
+        always_admit: bool = False,
     ) -> T:
-        return await self.submit(run, priority=priority, deadline=deadline, name=name)
+        return await self.submit(run, priority=priority, deadline=deadline, name=name, always_admit=always_admit)
 
     async def _dispatch(self) -> None:
         while True:

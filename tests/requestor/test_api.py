@@ -5,6 +5,7 @@ from functools import partial
 import pytest
 
 from shared.utils.service_process import free_port
+from shared.utils.task_queue import Priority
 from tests.conftest import processor_of, requestor_of
 
 pytestmark = pytest.mark.usefixtures("db_backend")
@@ -146,6 +147,24 @@ async def test_follow_ups_per_order_are_capped_for_the_buyer_and_sellers_togethe
                 assert (refused.status_code, refused.json()) == (429, {"detail": {"reason": limit}})
                 assert "Retry-After" not in refused.headers  # waiting does not lift it
             assert len((await order_view(requestor))["FollowUps"]) == 2
+
+
+async def test_a_full_processor_queue_is_503_with_retry_after_and_nothing_is_stored(start_processor, start_requestor):
+    async for processor in start_processor(max_concurrent_tasks=1, max_queued_tasks=1):
+        queue, gate = processor_of(processor).queue, asyncio.Event()
+        busy = [queue.submit(gate.wait, priority=Priority.NEW_WORK)]
+        async with asyncio.timeout(5):
+            while queue.running == 0:  # the dispatcher has taken the first
+                await asyncio.sleep(0.01)
+        busy.append(queue.submit(gate.wait, priority=Priority.NEW_WORK))  # one runs, one waits: full
+        async for requestor in start_requestor(processor_of(processor).grpc.port, grpc_call_timeout_seconds=3):
+            refused = await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)
+            assert refused.status_code == 503 and refused.headers["Retry-After"], refused.text
+            assert "MAX_QUEUED_TASKS=1" in refused.json()["detail"]["reason"]
+            assert (await requestor.http.get("/api/v1/orders/ORD-001")).status_code == 404
+            gate.set()
+            await asyncio.gather(*busy)
+            assert (await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)).status_code == 202
 
 
 async def test_restarted_requestor_catches_up_from_its_stored_seq(start_requestor, processor):

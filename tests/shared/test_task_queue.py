@@ -1,6 +1,9 @@
 """The priority queue: control work first, earlier deadline first, never more than the bound at once."""
 import asyncio
 
+import pytest
+
+from shared.errors import Overloaded
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 
@@ -53,3 +56,32 @@ async def test_concurrency_is_bounded_and_results_and_errors_reach_the_caller():
     await queue.close()
     assert peak == 3
     assert results[4] == 8 and isinstance(results[5], ValueError)
+
+
+async def test_a_full_queue_refuses_new_work_but_admits_control_actions():
+    queue = PriorityTaskQueue(max_concurrent=1, max_queued=2)
+    gate = asyncio.Event()
+    running = queue.submit(gate.wait, priority=Priority.NEW_WORK)
+    queue.start()
+    await asyncio.sleep(0)  # taken by the dispatcher: running, no longer waiting
+    waiting = [queue.submit(gate.wait, priority=p) for p in (Priority.NEW_WORK, Priority.INTERACTIVE)]
+    assert queue.pending == 2
+
+    for priority in (Priority.INTERACTIVE, Priority.NEW_WORK, Priority.BACKGROUND):
+        with pytest.raises(Overloaded) as refused:
+            queue.submit(gate.wait, priority=priority)
+        assert (refused.value.http_status, refused.value.retry_after_seconds) == (503, 1)
+        assert "MAX_QUEUED_TASKS=2" in refused.value.reason
+    with pytest.raises(Overloaded):
+        await queue.run(gate.wait, priority=Priority.NEW_WORK)
+    # Control actions (finalize, pause, resume, expiry) are admitted past the bound, and so is a
+    # producer that bounds itself (the Chat sender: one delivery per space at a time).
+    admitted = [queue.submit(gate.wait, priority=Priority.CONTROL),
+                queue.submit(gate.wait, priority=Priority.BACKGROUND, always_admit=True)]
+    assert queue.pending == 4
+
+    gate.set()
+    await asyncio.gather(running, *waiting, *admitted)
+    assert queue.pending == 0
+    assert await queue.run(lambda: asyncio.sleep(0, "room again"), priority=Priority.NEW_WORK) == "room again"
+    await queue.close()
