@@ -2,7 +2,7 @@
 
 Both services run as processes with INFO logging, a Google API key, sellers whose Chat webhooks carry
 key= and token=, and a service token; an order is initiated (Distance Matrix and Chat calls to a local
-fake Google), and a buyer opens an event stream with ?access_token= and a Bearer header. Their logs
+fake Google), and a buyer opens an event stream with ?ticket= and a Bearer header. Their logs
 show each of those requests, and none of the secrets.
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ def test_service_logs_hold_no_keys_webhook_tokens_or_bearer_tokens(tmp_path, fak
             while not (fake_google.matrix_requests() and fake_google.chat_requests()):
                 assert time.monotonic() < deadline, "no Distance Matrix and Chat calls"
                 time.sleep(0.1)
-            response = buyer.get(f"/api/v1/orders/ORD-NONE/events?access_token={BUYER_JWT}",
+            response = buyer.get(f"/api/v1/orders/ORD-NONE/events?ticket={BUYER_JWT}",
                                  headers={"Authorization": f"Bearer {BUYER_JWT}"})
             assert response.status_code == 404
     finally:
@@ -55,7 +55,7 @@ def test_service_logs_hold_no_keys_webhook_tokens_or_bearer_tokens(tmp_path, fak
     # … and each request was logged: httpx's lines for Google, uvicorn's access line for the stream
     assert "HTTP Request: GET http://127.0.0.1" in processor_log and "distancematrix/json?" in processor_log
     assert "HTTP Request: POST http://127.0.0.1" in processor_log and "key=REDACTED&token=REDACTED" in processor_log
-    assert '"GET /api/v1/orders/ORD-NONE/events?access_token=REDACTED HTTP/1.1" 404' in requestor_log
+    assert '"GET /api/v1/orders/ORD-NONE/events?ticket=REDACTED HTTP/1.1" 404' in requestor_log
     for secret in (GOOGLE_API_KEY, WEBHOOK_KEY, WEBHOOK_TOKEN, WEBHOOK_TOKEN.replace("%3D", "="), BUYER_JWT,
                    JWT_SIGNATURE, SERVICE_TOKEN):
         assert secret not in processor_log and secret not in requestor_log, secret

@@ -149,15 +149,15 @@ async def test_google_chat_posts_never_log_the_webhook_key_or_token(service_logs
         assert secret not in text
 
 
-# --- (3) the Requestor's event stream: ?access_token= in uvicorn's access log ----------------------
+# --- (3) the Requestor's event stream: ?ticket= in uvicorn's access log ----------------------
 
-def test_uvicorn_access_line_with_access_token_is_redacted(service_logs):
+def test_uvicorn_access_line_with_a_stream_ticket_is_redacted(service_logs):
     logs = service_logs(requestor_settings())
-    path = f"/api/v1/orders/ORD-1/events?after_seq=3&access_token={BUYER_JWT}"
+    path = f"/api/v1/orders/ORD-1/events?after_seq=3&ticket={BUYER_JWT}"
     # exactly what uvicorn's HTTP protocols log for each response
     logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:50123", "GET", path, "1.1", 200)
     text = flushed(logs)
-    assert '127.0.0.1:50123 - "GET /api/v1/orders/ORD-1/events?after_seq=3&access_token=REDACTED HTTP/1.1" 200' \
+    assert '127.0.0.1:50123 - "GET /api/v1/orders/ORD-1/events?after_seq=3&ticket=REDACTED HTTP/1.1" 200' \
         in text
     assert BUYER_JWT not in text and JWT_SIGNATURE not in text
 
@@ -201,14 +201,14 @@ async def test_a_real_uvicorn_serving_the_requestor_does_not_log_the_stream_toke
         while not server.started:
             await asyncio.sleep(0.02)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            response = await http.get(f"/api/v1/orders/ORD-NONE/events?access_token={BUYER_JWT}",
+            response = await http.get(f"/api/v1/orders/ORD-NONE/events?ticket={BUYER_JWT}",
                                       headers={"Authorization": f"Bearer {BUYER_JWT}"})
         assert response.status_code == 404
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
     text = flushed(logs)
-    assert '"GET /api/v1/orders/ORD-NONE/events?access_token=REDACTED HTTP/1.1" 404' in text
+    assert '"GET /api/v1/orders/ORD-NONE/events?ticket=REDACTED HTTP/1.1" 404' in text
     assert BUYER_JWT not in text and JWT_SIGNATURE not in text
 
 
