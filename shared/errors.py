@@ -25,6 +25,13 @@ class NotFound(DomainError):
     grpc_code = grpc.StatusCode.NOT_FOUND
 
 
+def order_not_found(order_req_id: str) -> NotFound:
+    """The refusal for an order that does not exist — and for one the caller may not see (another
+    buyer session's, or one a seller was not invited to): the same status and words, so that an
+    order id cannot be probed for existence (issue 14, docs/security.md)."""
+    return NotFound(f"order {order_req_id} not found")
+
+
 class Unauthorized(DomainError):
     """No credential, or one that does not verify (the caller is unknown)."""
 

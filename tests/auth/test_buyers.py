@@ -45,8 +45,8 @@ async def test_a_buyer_cannot_act_on_another_buyers_order(orders_of_two_buyers):
     ]
     for attempt in attempts:
         response = await attempt
-        assert response.status_code == 403, response.text
-        assert "another buyer session" in response.json()["detail"]["reason"]
+        assert response.status_code == 404, response.text  # as if it did not exist (issue 14)
+        assert response.json()["detail"]["reason"] == "order ORD-A not found"
     # Nothing happened to ORD-A; its owner still can.
     view = (await http.get("/api/v1/orders/ORD-A", headers=BUYER_A)).json()
     assert view["State"] == "Open" and view["FollowUps"] == []
@@ -60,6 +60,28 @@ async def test_a_buyer_initiates_only_for_its_own_session_and_lists_only_its_ord
     assert (await http.get("/api/v1/orders/ORD-C", headers=BUYER_A)).status_code == 404
     listed = (await http.get("/api/v1/orders", headers=BUYER_B)).json()
     assert [o["OrderReqID"] for o in listed["Orders"]] == ["ORD-B"] and listed["Total"] == 1
+
+
+async def test_a_buyer_cannot_tell_another_sessions_order_from_a_missing_one(orders_of_two_buyers):
+    """Issue 14: a foreign order and an unknown one answer alike, so order ids cannot be probed."""
+    http = orders_of_two_buyers
+    probes = {
+        "read": lambda order: http.get(f"/api/v1/orders/{order}", headers=BUYER_B),
+        "events": lambda order: http.get(f"/api/v1/orders/{order}/events", headers=BUYER_B),
+        "events ticket": lambda order: http.post(f"/api/v1/orders/{order}/events/ticket", headers=BUYER_B),
+        "follow up": lambda order: http.post(
+            "/api/v1/followup", json={"OrderReqID": order, "Audience": ["PROP-A1"], "Message": NOTE}, headers=BUYER_B),
+        "finalize": lambda order: http.put(f"/api/v1/finalize/{order}", json={"ProposalID": "PROP-A1"},
+                                           headers=BUYER_B),
+        "pause": lambda order: http.put(f"/api/v1/pause/{order}", headers=BUYER_B),
+        "resume": lambda order: http.put(f"/api/v1/resume/{order}", headers=BUYER_B),
+    }
+    for name, probe in probes.items():
+        foreign, missing = await probe("ORD-A"), await probe("ORD-Z")
+        assert foreign.status_code == missing.status_code == 404, (name, foreign.text)
+        assert foreign.text.replace("ORD-A", "ORD-?") == missing.text.replace("ORD-Z", "ORD-?"), name
+        assert missing.json() == {"detail": {"reason": "order ORD-Z not found"}}, name
+    assert (await http.get("/api/v1/orders/ORD-A", headers=BUYER_A)).json()["State"] == "Open"
 
 
 async def test_tokens_are_required_and_checked(orders_of_two_buyers):

@@ -44,7 +44,8 @@ async def test_submit_update_and_identical_resubmission(processor):
     "body, status, reason",
     [
         (proposal(order="ORD-404"), 404, "order ORD-404 not found"),
-        (proposal(seller="SELLER-059"), 403, "seller SELLER-059 was not invited to order ORD-1"),
+        # Not invited: answered as an unknown order (issue 14, no existence oracle).
+        (proposal(seller="SELLER-059"), 404, "order ORD-1 not found"),
     ],
 )
 async def test_refusals(processor, body, status, reason):
@@ -143,7 +144,7 @@ async def test_seller_followup(processor):
             "Message": {"content": {"URLs": ["https://example.com/a"], "MessageType": "link", "Message": "Spec"}}}
     response = await post(processor, "followup", body)
     assert response.status_code == 201, response.text
-    assert (await post(processor, "followup", {**body, "Seller": "SELLER-050"})).status_code == 403
+    assert (await post(processor, "followup", {**body, "Seller": "SELLER-050"})).status_code == 404  # not invited
     assert (await post(processor, "followup", {**body, "ProposalID": "PROP-X"})).status_code == 404
 
 
@@ -152,7 +153,17 @@ async def test_order_without_matching_sellers_fails(processor):
     assert summary.state == "Failed"
     assert summary.reason == "no active seller in industry 'aerospace'"
     response = await post(processor, "proposal-submissions", proposal())
-    assert response.status_code == 403  # nobody was invited
+    assert response.status_code == 404  # nobody was invited: as if there were no such order
+
+
+async def test_without_authentication_an_order_reads_in_full(processor):
+    # Development (authentication off): the full summary; a seller token gets its own invitation
+    # only (tests/auth/test_sellers.py).
+    await open_order(processor)
+    view = (await processor.http.get("/api/v1/orders/ORD-1")).json()
+    assert view["SessionID"] == "SESSION-1" and len(view["Sellers"]) > 1
+    missing = await processor.http.get("/api/v1/orders/ORD-2")
+    assert (missing.status_code, missing.json()) == (404, {"detail": {"reason": "order ORD-2 not found"}})
 
 
 async def test_health_and_readiness(processor):

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from processor.app.db.tables import Order, OrderEventRow
 from processor.app.services.event_log import EventLog
 from shared.db.shared_transaction import SharedTransaction
-from shared.errors import NotFound
+from shared.errors import order_not_found
 from shared.messaging.service import Messaging
 from shared.messaging.topics import Message, processor_messages
 from shared.models.events import OrderEvent
@@ -41,7 +41,7 @@ class OrderChange:
     @property
     def existing(self) -> Order:
         if self.order is None:
-            raise NotFound(f"order {self.order_req_id} not found")
+            raise order_not_found(self.order_req_id)
         return self.order
 
     def append(self, event_type: EventType, payload: BaseModel) -> OrderEvent:
@@ -106,5 +106,5 @@ class OrderStore:
         async with self.sessions() as session:
             order = await session.get(Order, order_req_id)
         if order is None:
-            raise NotFound(f"order {order_req_id} not found")
+            raise order_not_found(order_req_id)
         return order

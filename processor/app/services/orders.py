@@ -20,8 +20,7 @@ from processor.app.services.rules import (
     set_proposal_state,
 )
 from processor.app.services.seller_selection import SellerSelector
-from shared.auth import ANYONE, Principal
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, NotFound, order_not_found
 from shared.models.common import utcnow
 from shared.models.events import NoticeFailedPayload, OrderStatusPayload, SellersSelectedPayload
 from shared.models.orders import OrderDetails, OrderSummary, SelectedSeller
@@ -54,18 +53,15 @@ class OrderService:
 
     # --- reads -----------------------------------------------------------------------------
 
-    async def summary(self, order_req_id: str, *, seen_by: Principal = ANYONE) -> OrderSummary:
-        """The order as its invited sellers see it; `seen_by` a seller not invited is refused."""
-        summary = await self._summary(order_req_id)
-        if not seen_by.unrestricted and seen_by.subject not in {s.seller_id for s in summary.sellers}:
-            raise Forbidden(f"seller {seen_by.subject} was not invited to order {order_req_id}")
-        return summary
-
-    async def _summary(self, order_req_id: str) -> OrderSummary:
+    async def summary(self, order_req_id: str) -> OrderSummary:
+        """The full view — buyer's SessionID, every invited seller — for the Requestor (service
+        token, over gRPC) and for development with authentication off. A seller reads the order as
+        its own invitation instead (SellerViews.invitation): it must not learn the buyer's session
+        nor its competitors (issue 14)."""
         async with self._store.sessions() as session:
             order = await session.get(Order, order_req_id)
             if order is None:
-                raise NotFound(f"order {order_req_id} not found")
+                raise order_not_found(order_req_id)
             invitations = (await session.scalars(
                 select(Invitation).where(Invitation.order_req_id == order_req_id).order_by(Invitation.rank)
             )).all()

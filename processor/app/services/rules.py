@@ -1,13 +1,14 @@
 """Rules used by several Processor services while they hold an order's change (OrderChange)."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from processor.app.db.tables import EditLock, Invitation, Order, Proposal
 from processor.app.services.order_store import OrderChange
-from shared.errors import Forbidden, TooManyRequests
+from shared.errors import TooManyRequests, order_not_found
 from shared.models.events import EditLockPayload, ProposalPayload
 from shared.models.proposals import ProposalSubmission
 from shared.models.states import (
@@ -18,6 +19,8 @@ from shared.models.states import (
     check_proposal_transition,
     require_order_state,
 )
+
+log = logging.getLogger(__name__)
 
 ACTIVE_ORDER_STATES = frozenset({OrderState.INITIATED, OrderState.OPEN, OrderState.PAUSED})
 OPEN_ONLY = frozenset({OrderState.OPEN})
@@ -32,9 +35,15 @@ def effective_state(order: Order, now: datetime) -> OrderState:
 
 
 def check_invited(change: OrderChange, seller_id: str, invited: bool) -> None:
-    change.existing  # noqa: B018 - 404 for an unknown order before 403 for a seller
+    """A seller not invited to the order is told it does not exist, word for word as for an unknown
+    order (issue 14): a 403 "not invited" would confirm to anyone holding a seller token that the
+    order id exists. With authentication on, `seller_id` is the caller's own: the edge has already
+    compared the body's Seller with the token (a 403 that never looks the order up, so no oracle).
+    The real reason is logged for operators."""
+    change.existing  # noqa: B018 - an unknown order: the same refusal, raised by the store
     if not invited:
-        raise Forbidden(f"seller {seller_id} was not invited to order {change.order_req_id}")
+        log.info("seller %s refused on order %s: not invited (answered as not found)", seller_id, change.order_req_id)
+        raise order_not_found(change.order_req_id)
 
 
 async def is_invited(change: OrderChange, seller_id: str) -> bool:

@@ -1,4 +1,10 @@
-"""What a seller can read: the orders it is invited to, and its own proposals."""
+"""What a seller can read: the orders it is invited to, and its own proposals.
+
+Least knowledge (issue 14): a seller sees what it needs to quote — the order's id, state, expiry
+and details — and its own invitation (rank, distance, ranking source). Never the buyer's
+SessionID, never the other invited sellers: the full view (OrderService.summary) is for the
+Requestor's service token and for development with authentication off.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,11 +16,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from processor.app.db.tables import Invitation, Order, Proposal
 from processor.app.services.rules import ACTIVE_ORDER_STATES, effective_state
+from shared.errors import order_not_found
 from shared.models.common import ApiModel, utcnow
 from shared.models.states import OrderState, ProposalState
 
 
 class InvitationView(ApiModel):
+    """One order as one seller is invited to it: GET /api/v1/sellers/{id}/invitations lists these,
+    GET /api/v1/orders/{id} answers a seller with one."""
+
     order_req_id: str = Field(alias="OrderReqID")
     state: OrderState = Field(alias="State")
     rank: int = Field(alias="Rank")
@@ -48,13 +58,21 @@ class SellerViews:
         now = utcnow()
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
-        views = [
-            InvitationView(order_req_id=o.order_req_id, state=effective_state(o, now), rank=i.rank,
-                           distance_km=i.distance_km, duration_s=i.duration_s, source=i.source,
-                           expires_at=o.expires_at, details=o.details)
-            for i, o in rows
-        ]
+        views = [_view(i, o, now) for i, o in rows]
         return [v for v in views if not open_only or v.state in ACTIVE_ORDER_STATES]
+
+    async def invitation(self, seller_id: str, order_req_id: str) -> InvitationView:
+        """The order as `seller_id` is invited to it. One lookup of the invitation joined to its
+        order: an unknown order and one this seller was not invited to give the same 404."""
+        query = (
+            select(Invitation, Order).join(Order, Order.order_req_id == Invitation.order_req_id)
+            .where(Invitation.order_req_id == order_req_id, Invitation.seller_id == seller_id)
+        )
+        async with self._sessions() as session:
+            row = (await session.execute(query)).first()
+        if row is None:
+            raise order_not_found(order_req_id)
+        return _view(row[0], row[1], utcnow())
 
     async def proposals(self, seller_id: str) -> list[SellerProposalView]:
         async with self._sessions() as session:
@@ -66,3 +84,11 @@ class SellerViews:
                                revision=p.revision, proposal=p.data, updated_at=p.updated_at)
             for p in rows
         ]
+
+
+def _view(invitation: Invitation, order: Order, now: datetime) -> InvitationView:
+    return InvitationView(
+        order_req_id=order.order_req_id, state=effective_state(order, now), rank=invitation.rank,
+        distance_km=invitation.distance_km, duration_s=invitation.duration_s, source=invitation.source,
+        expires_at=order.expires_at, details=order.details,
+    )

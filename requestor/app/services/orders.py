@@ -18,7 +18,7 @@ from requestor.app.services.order_details import OrderDetailsSource
 from requestor.app.services.update_requests import RequestUpdater
 from shared.auth import ANYONE, Principal
 from shared.db.engine import write_session
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError, Forbidden, order_not_found
 from shared.messaging.service import Messaging
 from shared.messaging.topics import Key, Topic, refusal_message
 from shared.models.common import utcnow
@@ -73,6 +73,8 @@ class BuyerOrders:
         existing = await self._get(request.order_req_id)
         if existing is not None:
             if existing.session_id != request.session_id:
+                # Unavoidably tells that the id is taken (it cannot be created twice); it names
+                # neither the other session nor anything of its order.
                 raise Conflict(f"order {request.order_req_id} was initiated by another session")
             self._follow_if_open(existing)
             return await self.view(request.order_req_id)
@@ -139,7 +141,7 @@ class BuyerOrders:
         async with self._sessions() as session:
             order = await session.get(Order, order_req_id)
             if order is None:
-                raise NotFound(f"order {order_req_id} not found")
+                raise order_not_found(order_req_id)
             proposals = (await session.scalars(
                 select(Proposal).where(Proposal.order_req_id == order_req_id).order_by(Proposal.first_seq)
             )).all()
@@ -206,11 +208,18 @@ class BuyerOrders:
             return await session.get(Order, order_req_id)
 
     async def require(self, order_req_id: str, buyer: Principal = ANYONE) -> Order:
-        """The order, if it exists and `buyer` may act on it."""
+        """The order, if it exists and `buyer` may act on it.
+
+        Another session's order is refused exactly as an unknown one (404, same words: issue 14),
+        so a buyer cannot probe which order ids exist. (A body naming another session — initiate's
+        SessionID — stays 403: that compares the token with the body and looks up no order.)"""
         order = await self._get(order_req_id)
         if order is None:
-            raise NotFound(f"order {order_req_id} not found")
-        buyer.require_session(order.session_id, what=f"order {order_req_id}")
+            raise order_not_found(order_req_id)
+        try:
+            buyer.require_session(order.session_id, what=f"order {order_req_id}")
+        except Forbidden:
+            raise order_not_found(order_req_id) from None
         return order
 
     def _follow_if_open(self, order: Order) -> None:

@@ -1,16 +1,33 @@
-"""GET /api/v1/orders/{order_req_id} on the Processor: the order as sellers are invited to it."""
+"""GET /api/v1/orders/{order_req_id} on the Processor: the order as the caller may see it."""
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from processor.app.api.deps import OrdersDep, SellerDep
+from processor.app.api.deps import ProcessorDep, SellerDep
+from processor.app.services.seller_views import InvitationView
+from shared.auth import Role
 from shared.models.orders import OrderSummary
 from shared.utils.http_errors import error_responses
 
 router = APIRouter(tags=["orders"])
 
+# Who may see the buyer's SessionID and every invited seller (issue 14, least knowledge): the
+# Requestor's service token (which reads orders over gRPC) and anyone while authentication is off.
+FULL_VIEW = frozenset({Role.SERVICE, Role.ANYONE})
 
-@router.get("/orders/{order_req_id}", response_model=OrderSummary, summary="Order state and invited sellers",
-            responses=error_responses(401, 403, 404))
-async def get_order(order_req_id: str, orders: OrdersDep, seller: SellerDep) -> OrderSummary:
-    return await orders.summary(order_req_id, seen_by=seller)
+
+@router.get(
+    "/orders/{order_req_id}",
+    response_model=OrderSummary | InvitationView,
+    summary="The order as this seller is invited to it (its own invitation, no buyer or competitor)",
+    description="A seller token gets the order's id, state, expiry and details with its own invitation "
+                "(rank, distance, source): the same shape as its entry in `/sellers/{id}/invitations`. "
+                "An order it was not invited to is a 404, word for word as an unknown one. "
+                "With authentication off (development) the full summary is returned: SessionID and "
+                "every invited seller.",
+    responses=error_responses(401, 403, 404),
+)
+async def get_order(order_req_id: str, processor: ProcessorDep, caller: SellerDep) -> OrderSummary | InvitationView:
+    if caller.role in FULL_VIEW:
+        return await processor.orders.summary(order_req_id)
+    return await processor.seller_views.invitation(caller.subject, order_req_id)
