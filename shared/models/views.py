@@ -58,6 +58,11 @@ class OrderView(OrderListItem):
     proposals: list[ProposalView] = Field(default_factory=list, alias="Proposals")
     follow_ups: list[FollowUpView] = Field(default_factory=list, alias="FollowUps")
     timeline: list[TimelineEntry] = Field(default_factory=list, alias="Timeline")
+    # `Proposals` is one page (GET /api/v1/orders/{id}?proposals_limit=&proposals_offset=), in arrival order.
+    proposals_total: int | None = Field(None, alias="ProposalsTotal", description="the order's proposals in all")
+    next_proposals_offset: int | None = Field(
+        None, alias="NextProposalsOffset",
+        description="proposals_offset of the next page of proposals; null when this page holds the last")
 
 
 class OrderList(ApiModel):

@@ -167,6 +167,35 @@ async def test_a_full_processor_queue_is_503_with_retry_after_and_nothing_is_sto
             assert (await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)).status_code == 202
 
 
+async def test_an_orders_proposals_are_paged_without_gaps_or_repeats(requestor, processor):
+    assert (await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)).status_code == 202
+    for n in range(5):
+        body = {**SEED_PROPOSAL, "Seller": f"SELLER-00{n + 1}",
+                "ProposalDictObj": {"ProposalID": f"P-{n}", "Price": 9.0}}
+        assert (await processor.http.post("/api/v1/proposal-submissions", json=body)).status_code == 201
+
+    async def all_five():
+        return len((await order_view(requestor))["Proposals"]) == 5
+
+    await until(all_five)
+    seen, offset, offsets = [], 0, []
+    while offset is not None:
+        page = await requestor.http.get(f"/api/v1/orders/ORD-001?proposals_limit=2&proposals_offset={offset}")
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert len(body["Proposals"]) <= 2 and body["ProposalsTotal"] == 5
+        assert body["Sellers"] and body["Timeline"]  # the rest of the view is whole on every page
+        seen += [p["ProposalID"] for p in body["Proposals"]]
+        offsets.append(offset)
+        offset = body["NextProposalsOffset"]
+    assert offsets == [0, 2, 4]
+    assert seen == [f"P-{n}" for n in range(5)]  # in arrival order, none missing, none twice
+    whole = await order_view(requestor)  # default page: 100
+    assert [p["ProposalID"] for p in whole["Proposals"]] == seen and whole["NextProposalsOffset"] is None
+    for bad in ("proposals_limit=0", "proposals_limit=1001", "proposals_offset=-1"):
+        assert (await requestor.http.get(f"/api/v1/orders/ORD-001?{bad}")).status_code == 422
+
+
 async def test_restarted_requestor_catches_up_from_its_stored_seq(start_requestor, processor):
     port = processor_of(processor).grpc.port
     async for requestor in start_requestor(port):

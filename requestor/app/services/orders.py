@@ -34,6 +34,9 @@ from shared.models.views import (
     TimelineEntry,
 )
 
+PROPOSALS_PAGE = 100  # proposals in one order view unless the buyer asks for another page size
+PROPOSALS_PAGE_MAX = 1000
+
 
 def _list_item(order: Order) -> dict[str, Any]:
     return {
@@ -137,13 +140,21 @@ class BuyerOrders:
 
     # --- reads -----------------------------------------------------------------------------
 
-    async def view(self, order_req_id: str) -> OrderView:
+    async def view(
+        self, order_req_id: str, *, proposals_limit: int = PROPOSALS_PAGE, proposals_offset: int = 0
+    ) -> OrderView:
+        """The buyer's view with one page of proposals, in arrival order (the seq of their first event).
+        Pages are by offset, as the order list's: a proposal is never removed and a new one always
+        sorts last, so walking the pages misses none and repeats none, even while proposals arrive."""
         async with self._sessions() as session:
             order = await session.get(Order, order_req_id)
             if order is None:
                 raise order_not_found(order_req_id)
+            of_order = Proposal.order_req_id == order_req_id
+            proposals_total = await session.scalar(select(func.count()).select_from(Proposal).where(of_order)) or 0
             proposals = (await session.scalars(
-                select(Proposal).where(Proposal.order_req_id == order_req_id).order_by(Proposal.first_seq)
+                select(Proposal).where(of_order).order_by(Proposal.first_seq)
+                .limit(proposals_limit).offset(proposals_offset)
             )).all()
             follow_ups = (await session.scalars(
                 select(FollowUp).where(FollowUp.order_req_id == order_req_id).order_by(FollowUp.seq)
@@ -170,6 +181,9 @@ class BuyerOrders:
                 TimelineEntry(seq=e.seq, event_id=e.event_id, event_type=e.event_type, occurred_at=e.occurred_at)
                 for e in events
             ],
+            proposals_total=proposals_total,
+            next_proposals_offset=(
+                proposals_offset + len(proposals) if proposals_offset + len(proposals) < proposals_total else None),
         )
 
     async def list(

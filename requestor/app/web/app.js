@@ -60,12 +60,14 @@ $("#initiate-form").addEventListener("submit", async (event) => {
 // --- one order, live -----------------------------------------------------------------------
 let source = null;
 let current = null;
+// The largest page of proposals the API serves (1000: ten sellers at MAX_PROPOSAL_REVISIONS' default).
+const orderPath = (orderId) => `/orders/${encodeURIComponent(orderId)}?proposals_limit=1000`;
 
 async function showOrder(orderId) {
   $("#orders-page").hidden = true;
   $("#order-page").hidden = false;
   current = orderId;
-  await render(await api(`/orders/${encodeURIComponent(orderId)}`));
+  await render(await api(orderPath(orderId)));
   if (source) source.close();
   // The browser resends Last-Event-ID when it reconnects, so nothing is missed.
   source = new EventSource(`/api/v1/orders/${encodeURIComponent(orderId)}/events?after_seq=${lastSeq}`);
@@ -74,7 +76,7 @@ async function showOrder(orderId) {
   source.onmessage = null;
   const refresh = async (event) => {
     if (current !== orderId) return;
-    await render(await api(`/orders/${encodeURIComponent(orderId)}`));
+    await render(await api(orderPath(orderId)));
     if (["OrderFinalised", "OrderExpired", "OrderFailed"].includes(event.type)) {
       source.close();
       $("#live").textContent = "closed";
@@ -98,6 +100,7 @@ async function render(order) {
     order.Details.Industry && `industry ${order.Details.Industry}`,
     order.ExpiresAt && `expires ${new Date(order.ExpiresAt).toLocaleString()}`,
     order.Reason, order.WinningProposalID && `awarded to ${order.WinningProposalID}`,
+    order.NextProposalsOffset != null && `showing the first ${order.Proposals.length} of ${order.ProposalsTotal} proposals`,
   ].filter(Boolean).join(" · ");
   const open = order.State === "Open" || order.State === "Paused";
   $("#pause").disabled = order.State !== "Open";

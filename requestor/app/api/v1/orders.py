@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, status
 
 from requestor.app.api.deps import BuyerDep, OrdersDep
+from requestor.app.services.orders import PROPOSALS_PAGE, PROPOSALS_PAGE_MAX
 from shared.models.common import MAX_SQL_INT, Identifier
 from shared.models.orders import InitiateRequest
 from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest, FollowUpReceipt
@@ -106,9 +107,18 @@ async def list_orders(
 @router.get(
     "/orders/{order_req_id}",
     response_model=OrderView,
-    summary="One order: state, selected sellers, proposals, follow-ups and timeline",
+    summary="One order: state, selected sellers, a page of its proposals, follow-ups and timeline",
     responses=error_responses(401, 403, 404, 422),
 )
-async def get_order(order_req_id: OrderId, orders: OrdersDep, buyer: BuyerDep) -> OrderView:
+async def get_order(
+    order_req_id: OrderId,
+    orders: OrdersDep,
+    buyer: BuyerDep,
+    proposals_limit: Annotated[int, Query(ge=1, le=PROPOSALS_PAGE_MAX, description="Proposals on this page")] = (
+        PROPOSALS_PAGE),
+    proposals_offset: Annotated[int, Query(
+        ge=0, le=MAX_SQL_INT, description="Proposals to skip, in arrival order (the last page's NextProposalsOffset)",
+    )] = 0,
+) -> OrderView:
     await orders.require(order_req_id, buyer)
-    return await orders.view(order_req_id)
+    return await orders.view(order_req_id, proposals_limit=proposals_limit, proposals_offset=proposals_offset)
