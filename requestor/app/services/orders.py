@@ -84,7 +84,8 @@ class BuyerOrders:
 
         details = request.details()
         if details.is_empty() and self._details_source is not None:
-            details = await self._details_source.fetch(request.order_req_id)
+            # On the buyer's behalf: the main API hears which session asks (X-Session-ID).
+            details = await self._details_source.fetch(request.order_req_id, session_id=request.session_id)
         summary = await self._processor.initiate(
             request.order_req_id, request.session_id, request.notification_type, details
         )
