@@ -97,9 +97,9 @@ class IdempotencyKeys:
         claim = await store.claim(_sha256(caller.encode()), scope_key, fingerprint)
         if isinstance(claim, CallerFull):
             return await send_refusal(
-                send, 429, f"this caller already holds {claim.limit} Idempotency-Keys (IDEMPOTENCY_MAX_KEYS_PER_CALLER); "
-                "retry without a key, or once older keys expire (IDEMPOTENCY_KEEP_HOURS)", field=FIELD,
-                headers=[(b"retry-after", b"60")])
+                send, 429, f"this caller already holds {claim.limit} Idempotency-Keys "
+                "(IDEMPOTENCY_MAX_KEYS_PER_CALLER); retry without a key, or once older keys expire "
+                "(IDEMPOTENCY_KEEP_HOURS)", field=FIELD, headers=[(b"retry-after", b"60")])
         if isinstance(claim, Mismatch):
             return await send_refusal(send, 409, "this Idempotency-Key was already used with a different request",
                                       field=FIELD)
