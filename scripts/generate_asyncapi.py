@@ -7,6 +7,7 @@ tests/test_generated_files.py fails when it is stale.
 """
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,8 +52,19 @@ REFUSAL_SCHEMA = {"type": "object", "required": ["action", "status", "reason", "
     "reason": {"type": "string"}, "request": {"type": "object", "description": "the refused request's body"}}}
 
 
+# Keys a message adds to its event's payload (a message to one seller says what it is and whose).
+ADDED_KEYS = {
+    "kind": {"type": "string", "description": "what this message tells the seller"},
+    "seller_id": {"type": "string", "description": "the seller this message is for"},
+    # Dumped by field name (as every payload is), not by the REST aliases.
+    "invitation": {**SelectedSeller.model_json_schema(by_alias=False), "description": "this seller's own invitation"},
+    "order_details": {"type": "object", "description": "the order's details, as sellers quote on them"},
+}
+SAMPLE_KEYS: dict[tuple[Topic, str], set[str]] = {}  # (topic, event type) -> the keys its message carries
+
+
 def routes() -> list[tuple[Topic, Key, str, str]]:
-    rows = []
+    rows: list[tuple[Topic, Key, str, str]] = []
     for event_type in EventType:
         payload = SAMPLES[PAYLOAD_TYPE[event_type]]
         event = OrderEvent(order_req_id="ORD-001", seq=1, event_id="5f0c7a52-33b6-4c55-9b3f-0e1f0c1a2b3c",
@@ -60,14 +72,24 @@ def routes() -> list[tuple[Topic, Key, str, str]]:
         for source, messages in (("processor", processor_messages(event, {})),
                                  ("requestor", requestor_messages(event))):
             rows.extend((message.topic, message.key, event_type.value, source) for message in messages)
+            SAMPLE_KEYS.update({(m.topic, event_type.value): set(m.payload) for m in messages})
     return list(dict.fromkeys(rows + REFUSALS))
 
 
-def payload_schema(event_type: str) -> dict:
+def payload_schema(topic: Topic, event_type: str) -> dict:
+    """The event payload's schema, as this topic's message carries it: fields a message to one
+    seller leaves out (who else was invited) gone, the keys it adds there."""
     if event_type.endswith("Refused"):
         return REFUSAL_SCHEMA
     schema = PAYLOAD_TYPE[EventType(event_type)].model_json_schema()
-    schema.setdefault("properties", {})["seq"] = {"type": "integer", "description": "the order event's seq"}
+    properties = schema.setdefault("properties", {})
+    properties["seq"] = {"type": "integer", "description": "the order event's seq"}
+    carried = SAMPLE_KEYS[(topic, event_type)]
+    for name in set(properties) - carried:
+        del properties[name]
+    properties.update({name: copy.deepcopy(ADDED_KEYS[name]) for name in sorted(carried - set(properties))})
+    if "required" in schema:
+        schema["required"] = [name for name in schema["required"] if name in carried]
     return schema
 
 
@@ -96,7 +118,7 @@ def document() -> dict:
                                            "order_req_id": {"type": "string"},
                                            "occurred_at": {"type": "string", "format": "date-time"},
                                            "source": {"type": "string", "enum": ["processor", "requestor"]},
-                                           "payload": payload_schema(event_type)}},
+                                           "payload": payload_schema(topic, event_type)}},
             }
     return {
         "asyncapi": "3.0.0",

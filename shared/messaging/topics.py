@@ -46,12 +46,13 @@ class Message:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def _from_event(event: OrderEvent, topic: Topic, key: Key, recipient: str = "", **extra: Any) -> Message:
+def _from_event(event: OrderEvent, topic: Topic, key: Key, recipient: str = "", *,
+                hide: frozenset[str] = frozenset(), **extra: Any) -> Message:
     # One order event becomes messages on several topics, and may fan out to several sellers:
     # each message gets its own id, derived from the event's (stable across redeliveries), so a
     # consumer can drop duplicates by event_id alone. (order_req_id, payload.seq) names the event.
     event_id = str(uuid.uuid5(uuid.UUID(event.event_id), f"{topic}:{recipient}"))
-    payload = {"seq": event.seq, **event.payload.model_dump(mode="json"), **extra}
+    payload = {"seq": event.seq, **event.payload.model_dump(mode="json", exclude=set(hide)), **extra}
     return Message(topic, key, event_id, event.event_type.value, event.order_req_id, event.occurred_at, payload)
 
 
@@ -76,10 +77,12 @@ def requestor_messages(event: OrderEvent) -> list[Message]:
 def processor_messages(event: OrderEvent, order_details: dict[str, Any]) -> list[Message]:
     """What the Processor publishes for an event it appends (the sellers' side)."""
     payload = event.payload
+    # A message to one seller carries that seller's part only: never who else was invited.
     if isinstance(payload, SellersSelectedPayload):
         return [
-            _from_event(event, Topic.SELLER_NOTIFY, Key.PRP_REQUEST, s.seller_id,
-                        kind="invitation", seller_id=s.seller_id, order_details=order_details)
+            _from_event(event, Topic.SELLER_NOTIFY, Key.PRP_REQUEST, s.seller_id, hide=frozenset({"sellers"}),
+                        kind="invitation", seller_id=s.seller_id, invitation=s.model_dump(mode="json"),
+                        order_details=order_details)
             for s in payload.sellers
         ]
     if event.event_type in (EventType.PROPOSAL_SUBMISSIONS, EventType.PROPOSAL_UPDATE):
@@ -91,7 +94,8 @@ def processor_messages(event: OrderEvent, order_details: dict[str, Any]) -> list
     if event.event_type is EventType.REQUEST_FOLLOW_UP:
         assert isinstance(payload, FollowUpPayload)
         return [
-            _from_event(event, Topic.SELLER_NOTIFY, Key.PRP_REQUEST, seller, kind="buyer_follow_up", seller_id=seller)
+            _from_event(event, Topic.SELLER_NOTIFY, Key.PRP_REQUEST, seller, hide=frozenset({"recipients"}),
+                        kind="buyer_follow_up", seller_id=seller)
             for seller in payload.recipients
         ]
     return []

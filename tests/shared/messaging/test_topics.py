@@ -79,6 +79,13 @@ def test_fan_out_gets_distinct_stable_ids_and_names_each_seller():
     assert [m.payload["seller_id"] for m in invitations] == ["S1", "S2"]
     assert invitations[0].payload["order_details"] == {"Industry": "food"}
     assert invitations[0].payload["kind"] == "invitation" and invitations[0].payload["seq"] == 3
+    for invitation in invitations:  # least knowledge: no seller learns who else was invited
+        assert "sellers" not in invitation.payload
+        assert invitation.payload["invitation"]["seller_id"] == invitation.payload["seller_id"]
+        assert all(other not in str(invitation.payload) for other in {"S1", "S2"} - {invitation.payload["seller_id"]})
+    follow_ups = processor_messages(event(E.REQUEST_FOLLOW_UP), {})
+    for follow_up in follow_ups:
+        assert "recipients" not in follow_up.payload
     ids = [m.event_id for m in invitations]
     assert len(set(ids)) == 2 and ids == [m.event_id for m in processor_messages(event(E.SELLERS_SELECTED), {})]
     buyer_side = requestor_messages(event(E.PROPOSAL_SUBMISSIONS))[0]
