@@ -76,7 +76,8 @@ async def initiate(client: httpx.AsyncClient, stack, order_id: str) -> None:
 
 
 async def buyer_view(client: httpx.AsyncClient, stack, order_id: str) -> dict:
-    response = await client.get(f"{stack.requestor_url}/api/v1/orders/{order_id}")
+    # One page holds them all (the view pages its proposals, 100 by default).
+    response = await client.get(f"{stack.requestor_url}/api/v1/orders/{order_id}?proposals_limit=1000")
     assert response.status_code == 200, response.text
     return response.json()
 
