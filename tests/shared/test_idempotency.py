@@ -68,7 +68,7 @@ async def processor_order(processor):
     return (await processor.http.get("/api/v1/orders/ORD-001")).json()
 
 
-@pytest.mark.parametrize("bad", ["", "x" * 256, "has space"])
+@pytest.mark.parametrize("bad", ["", "x" * 256, "has space", "ké".encode("latin-1"), "ké".encode(), b"\xff\xfe"])
 async def test_a_malformed_key_is_422_naming_the_header(open_order, bad):
     _requestor, processor = open_order
     response = await processor.http.post("/api/v1/proposal-submissions", json=proposal(10), headers=key(bad))
