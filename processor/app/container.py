@@ -37,6 +37,7 @@ from shared.auth.tokens import Audience
 from shared.db.engine import LOCK_WAIT_SECONDS, make_engine, make_sessionmaker
 from shared.db.idempotency import IdempotencyStore
 from shared.db.migrate import upgrade_to_head
+from shared.errors import Forbidden
 from shared.messaging.service import Messaging
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
@@ -121,10 +122,15 @@ class Processor:
             tokens=settings.token_signer(),
         )
 
-    def idempotency_caller(self, path: str, headers: Mapping[str, str]) -> str | None:
+    def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
         if path.startswith(ADMIN_PATHS):  # the seller directory's admin API: X-Admin-Key
-            return "admin" if self.is_admin(headers.get("x-admin-key")) else None
+            self.require_admin(headers.get("x-admin-key"))
+            return "admin"
         return self.sellers_auth.caller(headers.get("authorization"))
+
+    def require_admin(self, presented_key: str | None) -> None:
+        if not self.is_admin(presented_key):
+            raise Forbidden("the seller directory needs the X-Admin-Key header (ADMIN_API_KEY)")
 
     def is_admin(self, presented_key: str | None) -> bool:
         """X-Admin-Key matches ADMIN_API_KEY (bytes compared: a non-ASCII header is a mismatch, not an error)."""

@@ -81,7 +81,7 @@ class Requestor:
                    StreamTickets(settings.token_signer(), audience=Audience.REQUESTOR,
                                  ttl_seconds=settings.stream_ticket_seconds))
 
-    def idempotency_caller(self, path: str, headers: Mapping[str, str]) -> str | None:
+    def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
         return self.buyers_auth.caller(headers.get("authorization"))
 
     async def start(self) -> None:

@@ -43,13 +43,10 @@ class Authenticator:
             raise Forbidden(f"a {principal.role} token cannot call this API")
         return principal
 
-    def caller(self, authorization: str | None) -> str | None:
-        """The principal an `Authorization: Bearer` header names, as "role:subject", or None when
-        this API would refuse it (then nothing may be stored on its behalf)."""
-        try:
-            principal = self.authenticate(bearer_token(authorization))
-        except (Unauthorized, Forbidden):
-            return None
+    def caller(self, authorization: str | None) -> str:
+        """The principal an `Authorization: Bearer` header names, as "role:subject"; the refusal
+        this API would answer when it names none."""
+        principal = self.authenticate(bearer_token(authorization))
         if principal.unrestricted:  # authentication off: callers told apart by what they present
             return f"{principal.role}:{authorization or ''}"
         return f"{principal.role}:{principal.subject}"

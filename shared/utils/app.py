@@ -6,11 +6,15 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 
+from shared.errors import DomainError
 from shared.utils.body_limit import BodySizeLimit
 from shared.utils.health import ReadinessCheck, health_router
-from shared.utils.http_errors import install_error_handlers
+from shared.utils.http_errors import domain_error_response, install_error_handlers
 from shared.utils.idempotency import IdempotencyKeys, IdempotentService
 
 
@@ -44,6 +48,19 @@ def service_app(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
+
+    @app.exception_handler(RequestValidationError)
+    async def authenticate_before_validating(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI decodes a JSON body before any dependency runs, so a malformed body would be
+        # described to a caller the route would refuse: authentication answers first.
+        service: Service | None = getattr(app.state, name, None)
+        if service is not None and request.method in ("POST", "PUT", "PATCH"):
+            try:
+                service.authenticated_caller(request.url.path, request.headers)
+            except DomainError as refusal:
+                return domain_error_response(refusal)
+        return await request_validation_exception_handler(request, exc)
+
     # Added first, so it runs inside the body limit: oversized bodies never reach it.
     app.add_middleware(IdempotencyKeys, service=lambda: getattr(app.state, name, None))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, per_path=body_limits)

@@ -32,6 +32,10 @@ async def send_refusal(send: Send, status: int, reason: str, *, field: str | Non
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError), "registered for DomainError only"
+    return domain_error_response(exc)
+
+
+def domain_error_response(exc: DomainError) -> JSONResponse:
     headers = None
     if exc.retry_after_seconds is not None:
         headers = {"Retry-After": str(exc.retry_after_seconds)}

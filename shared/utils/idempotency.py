@@ -22,6 +22,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db.idempotency import CallerFull, Claimed, IdempotencyStore, InProgress, Mismatch, Stored
+from shared.errors import DomainError
 from shared.utils.http_errors import send_refusal
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,9 @@ class IdempotentService(Protocol):
 
     idempotency: IdempotencyStore
 
-    def idempotency_caller(self, path: str, headers: Mapping[str, str]) -> str | None:
-        """Who sends this request, as its route will authenticate it ("role:subject", "admin"),
-        or None when the route will refuse its credentials."""
+    def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
+        """Who sends this request, as its route will authenticate it ("role:subject", "admin");
+        raises the route's refusal (a DomainError) when it names no one this API accepts."""
 
 
 class IdempotencyKeys:
@@ -73,8 +74,9 @@ class IdempotencyKeys:
         if key is None or service is None:
             return await self.app(scope, receive, send)
         store = service.idempotency
-        caller = service.idempotency_caller(scope["path"], headers)
-        if caller is None:  # refused credentials: the route says so, and nothing is stored for them
+        try:
+            caller = service.authenticated_caller(scope["path"], headers)
+        except DomainError:  # refused credentials: the route says so, and nothing is stored for them
             return await self.app(scope, receive, send)
         key_bytes = key.encode("latin-1")
         if not key_bytes or len(key_bytes) > MAX_KEY_LENGTH or not all(0x21 <= c <= 0x7E for c in key_bytes):

@@ -11,7 +11,7 @@ from processor.app.api.deps import ProcessorDep
 from processor.app.container import Processor
 from processor.app.services.seller_directory import RECORDS, SellerRecord, parse_csv
 from shared.auth import Role
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.models.common import MAX_SQL_INT, Identifier, utcnow
 from shared.utils.http_errors import error_responses
 
@@ -19,8 +19,7 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 async def require_admin(processor: ProcessorDep, x_admin_key: Annotated[str | None, Header()] = None) -> None:
-    if not processor.is_admin(x_admin_key):
-        raise Forbidden("the seller directory needs the X-Admin-Key header (ADMIN_API_KEY)")
+    processor.require_admin(x_admin_key)
 
 
 router = APIRouter(prefix="/sellers", tags=["seller directory (admin)"], dependencies=[Depends(require_admin)])
