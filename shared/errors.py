@@ -78,8 +78,10 @@ _BY_GRPC_CODE = {
 
 
 def from_grpc_code(code: grpc.StatusCode, details: str | None) -> DomainError:
-    """The Requestor's view of a Processor refusal: the same error class it was raised as."""
-    cls = _BY_GRPC_CODE.get(code, Unavailable)
-    if cls is Unavailable and code not in _BY_GRPC_CODE:
-        return Unavailable(f"processor call failed ({code.name}): {details or 'no details'}")
+    """The Requestor's view of a Processor refusal: the same error class it was raised as. Any
+    other status (a refused service token, an internal error) is the deployment's fault, not the
+    buyer's: a 503 naming the status only — its details are for the operator's log, not the buyer."""
+    cls = _BY_GRPC_CODE.get(code)
+    if cls is None:
+        return Unavailable(f"processor call failed ({code.name})")
     return cls(details or code.name)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 # Offsets and sequence numbers stay within a 64-bit SQL integer (larger ones cannot be bound).
 MAX_SQL_INT = 2**63 - 1
@@ -39,7 +39,33 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def nul_at(value: Any, path: str = "") -> str | None:
+    """Where a NUL character hides in JSON-like data (keys included), or None. PostgreSQL text
+    cannot hold one, Chat and logs mangle it: refused at the edge, never met by the database."""
+    if isinstance(value, str):
+        return (path or "(value)") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in where:
+                return where.replace("\x00", "\\u0000")
+            if found := nul_at(item, where):
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            if found := nul_at(item, f"{path}[{index}]"):
+                return found
+    return None
+
+
 class ApiModel(BaseModel):
     """Request/response bodies: the seed's key spellings are aliases, Python names are snake_case."""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        if (where := nul_at(data)) is not None:
+            raise ValueError(f"text must not contain NUL (\\u0000) characters: {where}")
+        return data

@@ -7,14 +7,13 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from shared.errors import DomainError
 from shared.utils.body_limit import BodySizeLimit
 from shared.utils.health import ReadinessCheck, health_router
-from shared.utils.http_errors import domain_error_response, install_error_handlers
+from shared.utils.http_errors import domain_error_response, install_error_handlers, validation_error_response
 from shared.utils.idempotency import IdempotencyKeys, IdempotentService
 
 
@@ -59,7 +58,7 @@ def service_app(
                 service.authenticated_caller(request.url.path, request.headers)
             except DomainError as refusal:
                 return domain_error_response(refusal)
-        return await request_validation_exception_handler(request, exc)
+        return validation_error_response(exc)
 
     # Added first, so it runs inside the body limit: oversized bodies never reach it.
     app.add_middleware(IdempotencyKeys, service=lambda: getattr(app.state, name, None))

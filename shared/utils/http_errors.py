@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from starlette.types import Send
@@ -33,6 +36,29 @@ async def send_refusal(send: Send, status: int, reason: str, *, field: str | Non
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError), "registered for DomainError only"
     return domain_error_response(exc)
+
+
+def _writable(value: Any) -> Any:
+    """JSON can carry it: non-finite numbers as text, lone surrogates escaped."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_writable(k): _writable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_writable(v) for v in value]
+    return value
+
+
+def validation_error_response(exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, also for input JSON cannot echo back (NaN, 1e999, a lone surrogate): its
+    own handler fails to write those, a 500."""
+    errors = jsonable_encoder(exc.errors())
+    try:
+        return JSONResponse({"detail": errors}, status_code=422)
+    except (ValueError, UnicodeEncodeError):
+        return JSONResponse({"detail": _writable(errors)}, status_code=422)
 
 
 def domain_error_response(exc: DomainError) -> JSONResponse:

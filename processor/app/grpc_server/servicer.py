@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, TypeAlias, TypeVar
 
 import grpc
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from processor.app.services.event_log import EventLog
 from processor.app.services.followups import FollowUpService
@@ -19,6 +21,7 @@ from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.proto import convert
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
+log = logging.getLogger(__name__)
 _IDENTIFIER = TypeAdapter(Identifier)
 Servicer = TypeVar("Servicer")
 Request = TypeVar("Request")
@@ -42,11 +45,20 @@ def domain_errors(
     async def wrapper(self: Servicer, request: Request, context: Context) -> Response:
         try:
             return await method(self, request, context)
+        except grpc.aio.AbortError:
+            raise
         except DomainError as exc:
             await context.abort(exc.grpc_code, exc.reason)
         except ValidationError as exc:
             first = exc.errors()[0]
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+        except (DBAPIError, ConnectionError) as exc:
+            log.warning("database unavailable in %s: %s", method.__name__, type(exc).__name__)
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry shortly")
+        except Exception:
+            # grpc.aio would send str(exc) as the details (SQL and its parameters, once): log it here.
+            log.exception("%s failed", method.__name__)
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
     return wrapper
 

@@ -6,6 +6,7 @@ call's deadline.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -19,6 +20,8 @@ from shared.models.proposals import FollowUpReceipt
 from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.proto import convert
+
+log = logging.getLogger(__name__)
 
 Response = TypeVar("Response")
 
@@ -35,7 +38,10 @@ class ProcessorClient:
         try:
             return await method(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.aio.AioRpcError as exc:
-            raise from_grpc_code(exc.code(), exc.details()) from None
+            refusal = from_grpc_code(exc.code(), exc.details())
+            if refusal.reason != exc.details():
+                log.warning("processor call %s failed: %s %s", method, exc.code().name, exc.details())
+            raise refusal from None
 
     async def initiate(
         self, order_req_id: str, session_id: str, notification_type: str, details: OrderDetails

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from processor.app.api.deps import ProcessorDep, SellerDep
 from processor.app.services.seller_views import InvitationView
 from shared.auth import Role
+from shared.models.common import Identifier
 from shared.models.orders import OrderSummary
 from shared.utils.http_errors import error_responses
 
@@ -27,7 +28,9 @@ FULL_VIEW = frozenset({Role.SERVICE, Role.ANYONE})
                 "every invited seller.",
     responses=error_responses(401, 403, 404),
 )
-async def get_order(order_req_id: str, processor: ProcessorDep, caller: SellerDep) -> OrderSummary | InvitationView:
+async def get_order(
+    order_req_id: Identifier, processor: ProcessorDep, caller: SellerDep
+) -> OrderSummary | InvitationView:
     if caller.role in FULL_VIEW:
         return await processor.orders.summary(order_req_id)
     return await processor.seller_views.invitation(caller.subject, order_req_id)

@@ -49,7 +49,7 @@ def require_allowed_webhooks(processor: Processor, records: list[SellerRecord]) 
 @router.get("", response_model=SellerPage, summary="List sellers", responses=error_responses(403))
 async def list_sellers(
     processor: ProcessorDep,
-    industry: str | None = None,
+    industry: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]*$")] = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_SQL_INT)] = 0,
