@@ -132,21 +132,31 @@ async def test_processor_down_is_503_and_nothing_is_stored(start_requestor, proc
         assert (await requestor.http.get("/api/v1/orders/ORD-001")).status_code == 404
 
 
-async def test_follow_ups_per_order_are_capped_for_the_buyer_and_sellers_together(start_processor, start_requestor):
+async def test_follow_ups_are_capped_per_party_so_no_seller_spends_anothers_share(start_processor, start_requestor):
     async for processor in start_processor(max_followups_per_order=2):
         async for requestor in start_requestor(processor_of(processor).grpc.port):
             assert (await requestor.http.post("/api/v1/initiate", json=SEED_INITIATE)).status_code == 202
             assert (await processor.http.post("/api/v1/proposal-submissions", json=SEED_PROPOSAL)).status_code == 201
-            seller_says = {"OrderReqID": "ORD-001", "Seller": "SELLER-001", "ProposalID": "PROP-001",
-                           "Message": {"content": {"URLs": [], "MessageType": "text", "Message": "Door to door"}}}
-            assert (await requestor.http.post("/api/v1/followup", json=SEED_FOLLOWUP)).status_code == 200
-            assert (await processor.http.post("/api/v1/followup", json=seller_says)).status_code == 201
-            limit = "order ORD-001 has 2 follow-ups, the most allowed (MAX_FOLLOWUPS_PER_ORDER=2)"
-            for refused in (await requestor.http.post("/api/v1/followup", json=SEED_FOLLOWUP),  # over gRPC
-                            await processor.http.post("/api/v1/followup", json=seller_says)):
-                assert (refused.status_code, refused.json()) == (429, {"detail": {"reason": limit}})
-                assert "Retry-After" not in refused.headers  # waiting does not lift it
-            assert len((await order_view(requestor))["FollowUps"]) == 2
+
+            def seller_says(seller: str) -> dict:
+                return {"OrderReqID": "ORD-001", "Seller": seller,
+                        "Message": {"content": {"URLs": [], "MessageType": "text", "Message": "Door to door"}}}
+
+            for _ in range(2):  # SELLER-001 spends its whole share...
+                sent = await processor.http.post("/api/v1/followup", json=seller_says("SELLER-001"))
+                assert sent.status_code == 201
+            refused = await processor.http.post("/api/v1/followup", json=seller_says("SELLER-001"))
+            limit = ("on order ORD-001 seller SELLER-001 has sent 2 follow-ups, the most allowed "
+                     "(MAX_FOLLOWUPS_PER_ORDER=2)")
+            assert (refused.status_code, refused.json()["detail"]["reason"]) == (429, limit)
+            assert "Retry-After" not in refused.headers  # waiting does not lift it
+            # ...and neither the buyer nor another seller has lost any of theirs.
+            assert (await processor.http.post("/api/v1/followup", json=seller_says("SELLER-002"))).status_code == 201
+            for _ in range(2):
+                assert (await requestor.http.post("/api/v1/followup", json=SEED_FOLLOWUP)).status_code == 200
+            buyer_refused = await requestor.http.post("/api/v1/followup", json=SEED_FOLLOWUP)  # over gRPC
+            assert buyer_refused.status_code == 429 and "the buyer has sent 2" in buyer_refused.text
+            assert len((await order_view(requestor))["FollowUps"]) == 5
 
 
 async def test_a_full_processor_queue_is_503_with_retry_after_and_nothing_is_stored(start_processor, start_requestor):

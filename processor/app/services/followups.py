@@ -29,14 +29,17 @@ def _record(change: OrderChange, payload: FollowUpPayload, event_type: EventType
     return change.append(event_type, payload).seq
 
 
-async def _require_room(change: OrderChange, limit: int) -> None:
-    """MAX_FOLLOWUPS_PER_ORDER, buyer's and sellers' together: each is stored, logged, streamed and
-    shown in the buyer's view for the order's life. It does not lift with time (429, no Retry-After)."""
+async def _require_room(change: OrderChange, limit: int, *, seller_id: str = "") -> None:
+    """MAX_FOLLOWUPS_PER_ORDER for each party: the buyer, and each seller on its own — so no seller
+    can spend the buyer's or another seller's share. Each is stored, logged, streamed and shown in
+    the buyer's view for the order's life; the limit does not lift with time (429, no Retry-After)."""
+    sender = FollowUp.seller_id == seller_id if seller_id else FollowUp.direction == "buyer"
     count = await change.session.scalar(
-        select(func.count()).select_from(FollowUp).where(FollowUp.order_req_id == change.order_req_id))
+        select(func.count()).select_from(FollowUp).where(FollowUp.order_req_id == change.order_req_id, sender))
     if (count or 0) >= limit:
-        raise TooManyRequests(
-            f"order {change.order_req_id} has {count} follow-ups, the most allowed (MAX_FOLLOWUPS_PER_ORDER={limit})")
+        who = f"seller {seller_id} has" if seller_id else "the buyer has"
+        raise TooManyRequests(f"on order {change.order_req_id} {who} sent {count} follow-ups, the most allowed "
+                              f"(MAX_FOLLOWUPS_PER_ORDER={limit})")
 
 
 class FollowUpService:
@@ -85,7 +88,7 @@ class FollowUpService:
                                 "send follow-ups")
             if request.proposal_id:
                 await owned_proposal(change, request.proposal_id, request.seller)
-            await _require_room(change, self._max_per_order)
+            await _require_room(change, self._max_per_order, seller_id=request.seller)
             payload = FollowUpPayload(
                 follow_up_id=str(uuid.uuid4()), direction="seller", seller_id=request.seller,
                 proposal_id=request.proposal_id or "", message=request.message.content,
