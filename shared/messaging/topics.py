@@ -94,7 +94,7 @@ def processor_messages(event: OrderEvent, order_details: dict[str, Any]) -> list
     if event.event_type is EventType.REQUEST_FOLLOW_UP:
         assert isinstance(payload, FollowUpPayload)
         return [
-            _from_event(event, Topic.SELLER_NOTIFY, Key.PRP_REQUEST, seller, hide=frozenset({"recipients"}),
+            _from_event(event, Topic.SELLER_NOTIFY, Key.PRP_REQUEST, seller, hide=frozenset({"recipients", "audience"}),
                         kind="buyer_follow_up", seller_id=seller)
             for seller in payload.recipients
         ]

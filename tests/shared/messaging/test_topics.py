@@ -85,7 +85,7 @@ def test_fan_out_gets_distinct_stable_ids_and_names_each_seller():
         assert all(other not in str(invitation.payload) for other in {"S1", "S2"} - {invitation.payload["seller_id"]})
     follow_ups = processor_messages(event(E.REQUEST_FOLLOW_UP), {})
     for follow_up in follow_ups:
-        assert "recipients" not in follow_up.payload
+        assert "recipients" not in follow_up.payload and "audience" not in follow_up.payload  # others' proposals
     ids = [m.event_id for m in invitations]
     assert len(set(ids)) == 2 and ids == [m.event_id for m in processor_messages(event(E.SELLERS_SELECTED), {})]
     buyer_side = requestor_messages(event(E.PROPOSAL_SUBMISSIONS))[0]
