@@ -124,6 +124,15 @@ class IdempotencyKeys:
             return {"type": "http.request", "body": body, "more_body": False}
 
         answer = _Answer()
+        settled = False
+
+        async def settle() -> None:
+            nonlocal settled
+            settled = True
+            if answer.status >= 500 or answer.status in NOT_KEPT or answer.no_store:
+                await store.release(caller)
+            else:
+                await store.complete(caller, answer.status, answer.content_type, bytes(answer.body))
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -133,17 +142,20 @@ class IdempotencyKeys:
                 answer.no_store = b"no-store" in response_headers.get(b"cache-control", b"").lower()
             elif message["type"] == "http.response.body":
                 answer.body += message.get("body", b"")
+                if not message.get("more_body"):
+                    # Kept before the client sees the answer end: a retry sent the moment it has
+                    # the answer finds it stored, not "still being processed".
+                    await settle()
             await send(message)
 
         try:
             await self.app(scope, receive_once, capture)
         except BaseException:
-            await store.release(caller)
+            if not settled:
+                await store.release(caller)
             raise
-        if answer.status >= 500 or answer.status in NOT_KEPT or answer.no_store:
-            await store.release(caller)
-        else:
-            await store.complete(caller, answer.status, answer.content_type, bytes(answer.body))
+        if not settled:
+            await settle()
 
     @staticmethod
     async def _replay(send: Send, stored: Stored) -> None:

@@ -100,3 +100,46 @@ async def test_an_unfinished_claim_is_taken_over_only_after_the_longest_request(
                         + buyer.settings.action_wait_seconds)  # before any wait for the database
     assert buyer.idempotency.stale_after > timedelta(seconds=longest_initiate)
     assert processor_of(processor).idempotency.stale_after > timedelta(seconds=30)  # SQLite's lock wait
+
+
+async def test_the_answer_is_kept_before_the_client_sees_it_end():
+    """A retry sent the moment the first answer arrives must find it stored, not 'still running'."""
+    from shared.db.idempotency import Claimed
+    from shared.utils.idempotency import IdempotencyKeys
+
+    happened: list[str] = []
+
+    class Store:
+        async def claim(self, *_args):
+            return Claimed()
+
+        async def complete(self, *_args):
+            happened.append("kept")
+
+        async def release(self, *_args):
+            happened.append("released")
+
+        async def purge(self):
+            return 0
+
+    class Service:
+        idempotency = Store()
+
+        def authenticated_caller(self, path, headers):
+            return "seller:S-1"
+
+    async def app(scope, receive, send):
+        await receive()
+        await send({"type": "http.response.start", "status": 201, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b"{}", "more_body": False})
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message):
+        happened.append("end of answer" if message["type"] == "http.response.body" else "start")
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/x", "query_string": b"",
+             "headers": [(b"idempotency-key", b"k-1")]}
+    await IdempotencyKeys(app, service=Service)(scope, receive, send)
+    assert happened == ["start", "kept", "end of answer"]
