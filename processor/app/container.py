@@ -88,9 +88,12 @@ class Processor:
             http, directory.webhooks, base_url=settings.api_google_chat_url,
             per_second=settings.gchat_messages_per_second, max_attempts=settings.gchat_max_attempts,
             max_queued_per_space=settings.gchat_max_queued_per_space,
-            # Admitted even when the queue is full: the sender keeps one delivery per space in it
-            # (the rest wait in its own bounded queues), and a refused notice would be lost.
-            run_job=lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-delivery", always_admit=True),
+            # Each POST holds a queue slot only while in flight, and Chat holds at most half the slots
+            # (one if there is one): slow webhooks can never take the slots selection and CONTROL need.
+            max_concurrent_posts=max(1, settings.max_concurrent_tasks // 2),
+            # Admitted even when the queue is full: the sender has at most max_concurrent_posts POSTs
+            # in it (the rest wait in its own bounded queues), and a refused notice would be lost.
+            run_job=lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-post", always_admit=True),
         )
         notices = NoticeDispatcher(chat)
         selector = SellerSelector(

@@ -3,14 +3,26 @@
 POST {webhook}&messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD with
 {"text": ..., "thread": {"threadKey": <OrderReqId>}}. Google accepts about one message a
 second per space, so each space has its own queue, drained in order no faster than
-GCHAT_MESSAGES_PER_SECOND (retries count too). 429 and 5xx are retried (tenacity), honouring
-Retry-After; after GCHAT_MAX_ATTEMPTS the notice is recorded as failed. `enqueue()` only
-queues: a notice never slows or fails the request that caused it.
+GCHAT_MESSAGES_PER_SECOND (retries count too; counted from when each POST actually goes out).
+429 and 5xx are retried (tenacity), honouring Retry-After up to MAX_RETRY_AFTER_SECONDS; after
+GCHAT_MAX_ATTEMPTS the notice is recorded as failed. `enqueue()` only queues: a notice never slows
+or fails the request that caused it.
+
+Slots: a notice holds a slot of the shared task queue (`run_job`, MAX_CONCURRENT_TASKS) only while
+its one HTTP request is in flight: the wait for the space's pacer and the sleep before a retry
+happen outside it, so a space that answers 429 Retry-After: 120 parks its own queue, never the
+server's. And the POSTs have their own small bound as well (`max_concurrent_posts`; the processor
+gives half of MAX_CONCURRENT_TASKS): a webhook that hangs until the timeout holds a shared slot
+for that long, so without it a dozen such spaces could still fill every slot. Both, not either:
+the shared queue keeps a POST behind CONTROL and NEW_WORK jobs (it is BACKGROUND) and counted in
+the server's bound; the own bound guarantees the rest of the slots are always free for other work.
 
 Bounded: at most GCHAT_MAX_QUEUED_PER_SPACE notices wait per space (plus the one being delivered),
 and at most `max_intake` (INTAKE_FACTOR times that, by default) wait to be routed. A notice that
 finds its queue full is dropped: counted (`stats.dropped`), logged (without the webhook URL: its
 `key=` and `token=` are secrets) and recorded through `on_failure` like a delivery that gave up.
+A notice that cannot be routed (its seller's webhook is not a valid URL, or the directory lookup
+failed) fails alone, counted and recorded the same way; the other notices routed with it go on.
 
 Every notice's text goes out through `chat_text()`: users' words are shown, never interpreted.
 """
@@ -34,6 +46,10 @@ log = logging.getLogger(__name__)
 REPLY_OPTION = "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
 INTAKE_FACTOR = 10  # the intake (notices not yet routed to a space) holds this many per-space bounds
 DROP_WARNING_SECONDS = 10.0  # a flood of drops logs one warning per interval, with the count
+# The longest Retry-After honoured: a space asking for more waits this long (then the next attempt
+# counts against GCHAT_MAX_ATTEMPTS), so no notice is parked for as long as a space likes.
+MAX_RETRY_AFTER_SECONDS = 60.0
+DEFAULT_MAX_CONCURRENT_POSTS = 4  # Chat POSTs in flight at once, across all spaces
 
 # Google Chat text messages (Chat markup, MARKUP_SYNTAX_CHAT) interpret <users/{id}> and
 # <users/all> as mentions, <url|label> as a link under a label of the sender's choosing, and
@@ -77,28 +93,29 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _wait(retry_state: RetryCallState) -> float:
-    """Retry-After when Google sent one; otherwise exponential backoff from 0.5 s."""
+def _wait(max_retry_after: float, retry_state: RetryCallState) -> float:
+    """Retry-After when Google sent one (at most `max_retry_after`); otherwise exponential backoff from 0.5 s."""
     exc = retry_state.outcome.exception() if retry_state.outcome else None
     if isinstance(exc, _Retry) and exc.retry_after is not None:
-        return exc.retry_after
+        return min(exc.retry_after, max_retry_after)
     return min(30.0, 0.5 * 2 ** (retry_state.attempt_number - 1))
 
 
 class Pacer:
-    """At most `per_second` starts per second: each caller waits for its slot."""
+    """Starts at least 1/per_second apart, counted from when each actually starts: `wait()` for the
+    turn (holding nothing), then `started()` the moment the request goes out, which may be later
+    (a task-queue slot to wait for). One space's worker uses its pacer, one request at a time."""
 
     def __init__(self, per_second: float) -> None:
         self._interval = 1.0 / per_second
         self._next = 0.0
-        self._lock = asyncio.Lock()
 
-    async def slot(self) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            if self._next > now:
-                await asyncio.sleep(self._next - now)
-            self._next = max(now, self._next) + self._interval
+    async def wait(self) -> None:
+        while (delay := self._next - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+
+    def started(self) -> None:
+        self._next = time.monotonic() + self._interval
 
 
 @dataclass
@@ -132,6 +149,8 @@ class GoogleChatNotifier:
         run_job: Callable[[Callable[[], Awaitable[None]]], Awaitable[None]] | None = None,
         max_queued_per_space: int = 1000,
         max_intake: int | None = None,
+        max_concurrent_posts: int = DEFAULT_MAX_CONCURRENT_POSTS,
+        max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
     ) -> None:
         self._http = http
         self._webhooks_of = webhooks_of
@@ -140,16 +159,19 @@ class GoogleChatNotifier:
         self._max_attempts = max_attempts
         self._timeout = timeout
         self.on_failure = on_failure
-        # Each delivery runs as a job on the shared priority queue when given (background work,
-        # bounded by MAX_CONCURRENT_TASKS); tests run it inline.
+        # Each POST (one attempt, nothing else) runs as a job on the shared priority queue when
+        # given (background work, bounded by MAX_CONCURRENT_TASKS); tests run it inline.
         self._run_job = run_job or (lambda job: job())
+        self._posts = asyncio.Semaphore(max_concurrent_posts)  # Chat's own bound on POSTs in flight
+        self._max_retry_after = max_retry_after
         self._max_queued_per_space = max_queued_per_space
         intake = max_intake if max_intake is not None else INTAKE_FACTOR * max_queued_per_space
         self._intake: asyncio.Queue[SellerNotice] = asyncio.Queue(maxsize=intake)
         self._router: asyncio.Task | None = None
         self._spaces: dict[str, _Space] = {}
-        # Drops are recorded (on_failure) by one task, in order, off the request and off the router;
-        # this queue is bounded like the intake: beyond it a drop is counted and logged only.
+        # Drops and routing failures are recorded (on_failure) by one task, in order, off the request
+        # and off the router; this queue is bounded like the intake: beyond it one is counted and
+        # logged only.
         self._drops: asyncio.Queue[tuple[SellerNotice, str]] = asyncio.Queue(maxsize=intake)
         self._drop_recorder: asyncio.Task | None = None
         self._drops_unwarned = 0
@@ -173,14 +195,28 @@ class GoogleChatNotifier:
             while not self._intake.empty():
                 notices.append(self._intake.get_nowait())
             try:
-                webhooks = await self._webhooks_of(sorted({n.seller_id for n in notices}))
-                for notice in notices:
-                    self._route_one(notice, webhooks.get(notice.seller_id))
-            except Exception:  # a directory hiccup loses these notices, not the router
-                log.exception("could not route %d notices", len(notices))
+                await self._route_batch(notices)
             finally:
                 for _ in notices:
                     self._intake.task_done()
+
+    async def _route_batch(self, notices: list[SellerNotice]) -> None:
+        """Each notice fails alone: a directory hiccup fails these notices (not the router), a bad
+        webhook fails its own notices (not the others of the batch); every one is recorded."""
+        try:
+            webhooks = await self._webhooks_of(sorted({n.seller_id for n in notices}))
+        except Exception as exc:  # recorded per notice
+            log.exception("could not look up the webhooks of %d notices", len(notices))
+            for notice in notices:
+                self._not_routed(notice, f"could not look up the seller's webhook ({type(exc).__name__})")
+            return
+        for notice in notices:
+            try:
+                self._route_one(notice, webhooks.get(notice.seller_id))
+            except httpx.InvalidURL as exc:  # its message names a position or a host, never key= or token=
+                self._not_routed(notice, f"invalid webhook URL: {exc}")
+            except Exception as exc:  # noqa: BLE001 - recorded; the next notice goes on
+                self._not_routed(notice, f"could not route the notice ({type(exc).__name__})")
 
     def _route_one(self, notice: SellerNotice, webhook: str | None) -> None:
         if not webhook:
@@ -200,12 +236,22 @@ class GoogleChatNotifier:
         except asyncio.QueueFull:
             self._drop(notice, f"space queue full ({space.queue.maxsize} notices waiting)")
 
-    def _drop(self, notice: SellerNotice, reason: str) -> None:
-        """Count, log (seller and order only: never the webhook) and record a notice not queued."""
-        self.stats.dropped += 1
+    def _failure(self, notice: SellerNotice, reason: str) -> None:
         self.stats.recent_failures.append(
             {"order_req_id": notice.order_req_id, "seller_id": notice.seller_id, "kind": notice.kind.value,
              "reason": reason})
+
+    def _not_routed(self, notice: SellerNotice, reason: str) -> None:
+        """Count, log (seller and order only: never the webhook) and record a notice that found no space."""
+        self.stats.failed += 1
+        self._failure(notice, reason)
+        log.error("Google Chat notice to %s about %s failed: %s", notice.seller_id, notice.order_req_id, reason)
+        self._record(notice, reason)
+
+    def _drop(self, notice: SellerNotice, reason: str) -> None:
+        """Count, log (seller and order only: never the webhook) and record a notice not queued."""
+        self.stats.dropped += 1
+        self._failure(notice, reason)
         self._drops_unwarned += 1
         now = time.monotonic()
         if now >= self._next_drop_warning:
@@ -213,6 +259,10 @@ class GoogleChatNotifier:
                         notice.seller_id, notice.order_req_id, reason, self._drops_unwarned)
             self._drops_unwarned = 0
             self._next_drop_warning = now + DROP_WARNING_SECONDS
+        self._record(notice, reason)
+
+    def _record(self, notice: SellerNotice, reason: str) -> None:
+        """Hand a notice that was never delivered to the recorder (on_failure), without waiting."""
         if self.on_failure is None:
             return
         if self._drop_recorder is None:
@@ -227,7 +277,7 @@ class GoogleChatNotifier:
                 if self.on_failure is not None:
                     await self.on_failure(notice, reason)
             except Exception:  # recording must not stop the recorder
-                log.exception("could not record the dropped notice")
+                log.exception("could not record the undelivered notice")
             finally:
                 self._drops.task_done()
 
@@ -235,12 +285,10 @@ class GoogleChatNotifier:
         while True:
             url, notice = await space.queue.get()
             try:
-                await self._run_job(partial(self._deliver, space.pacer, url, notice))
+                await self._deliver(space.pacer, url, notice)
             except Exception as exc:  # noqa: BLE001 - recorded; the next notice goes on
                 self.stats.failed += 1
-                self.stats.recent_failures.append(
-                    {"order_req_id": notice.order_req_id, "seller_id": notice.seller_id, "kind": notice.kind.value,
-                     "reason": str(exc)})
+                self._failure(notice, str(exc))
                 log.error("Google Chat notice to %s about %s failed: %s", notice.seller_id, notice.order_req_id, exc)
                 if self.on_failure is not None:
                     try:
@@ -251,27 +299,35 @@ class GoogleChatNotifier:
                 space.queue.task_done()
 
     async def _deliver(self, pacer: Pacer, url: httpx.URL, notice: SellerNotice) -> None:
+        """Attempts, each: the space's turn, then Chat's own bound, then a task-queue slot for the
+        one POST. Waiting for the turn and sleeping before a retry hold no slot of either."""
         target = url.copy_merge_params({"messageReplyOption": REPLY_OPTION})
         # The header's *bold* is the adapter's own markup; everything from outside goes through chat_text().
         body = {"text": f"*{chat_text(notice.order_req_id)}* — {chat_text(notice.text)}",
                 "thread": {"threadKey": notice.order_req_id}}
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._max_attempts), wait=_wait,
+            stop=stop_after_attempt(self._max_attempts), wait=partial(_wait, self._max_retry_after),
             retry=retry_if_exception_type(_Retry), reraise=True,
             before_sleep=lambda _state: setattr(self.stats, "retried", self.stats.retried + 1),
         )
         async for attempt in retrying:
             with attempt:
-                await pacer.slot()
-                try:
-                    response = await self._http.post(target, json=body, timeout=self._timeout)
-                except httpx.TransportError as exc:
-                    raise _Retry(f"unreachable: {type(exc).__name__}") from exc
-                if response.status_code == 429 or response.status_code >= 500:
-                    raise _Retry(f"HTTP {response.status_code}", _retry_after(response))
-                if response.status_code >= 400:
-                    raise _GiveUp(f"HTTP {response.status_code}: {response.text[:200]}")
+                await pacer.wait()
+                async with self._posts:
+                    await self._run_job(partial(self._post, pacer, target, body))
         self.stats.sent += 1
+
+    async def _post(self, pacer: Pacer, target: httpx.URL, body: dict) -> None:
+        """One attempt: the only code that runs in a task-queue slot."""
+        pacer.started()
+        try:
+            response = await self._http.post(target, json=body, timeout=self._timeout)
+        except httpx.TransportError as exc:
+            raise _Retry(f"unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Retry(f"HTTP {response.status_code}", _retry_after(response))
+        if response.status_code >= 400:
+            raise _GiveUp(f"HTTP {response.status_code}: {response.text[:200]}")
 
     async def idle(self) -> None:
         """Wait until every queued notice has been sent or given up, and every drop recorded (tests, shutdown)."""

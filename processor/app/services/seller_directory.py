@@ -30,7 +30,10 @@ class SellerRecord(BaseModel):
     industries: list[str] = Field(min_length=1, max_length=50)
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
-    gchat_webhook: str | None = Field(None, max_length=2048, pattern=r"^https?://")
+    # No whitespace, control or invisible format characters anywhere (a URL has none): ".../x\n" would
+    # pass a prefix check and then be refused as a URL when a notice is routed.
+    gchat_webhook: str | None = Field(
+        None, max_length=2048, pattern=r"^https?://[^\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+$")
     active: bool = True
 
     @field_validator("industries")

@@ -1,17 +1,25 @@
-"""Google Chat webhooks against a local server: pace per space, Retry-After, one thread per order,
-users' words shown as words, bounded queues."""
+"""Google Chat webhooks against a local server: pace per space, Retry-After (capped), one thread per
+order, users' words shown as words, bounded queues, no task-queue slot held while waiting, a bad
+webhook failing only its own notices."""
 import asyncio
 import logging
+import threading
+import time
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
+from processor.app.adapters import google_chat
 from processor.app.adapters.google_chat import GoogleChatNotifier, chat_text
 from processor.app.services.notify import NoticeKind, SellerNotice
+from processor.app.services.seller_directory import SellerRecord
+from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 SPACE_A = "/v1/spaces/AAAA/messages?key=k1&token=t1"
 SPACE_B = "/v1/spaces/BBBB/messages?key=k2&token=t2"
 WEBHOOKS = {"S-A1": SPACE_A, "S-A2": SPACE_A, "S-B": SPACE_B}
+SELLER = {"seller_id": "SELLER-WH", "name": "Webhook Works", "industries": ["aerospace"], "lat": 39.7, "lng": -105.0}
 
 
 async def webhooks_of(seller_ids):
@@ -245,3 +253,195 @@ async def test_enqueue_never_raises_when_recording_a_drop_fails(make_notifier, f
         notifier.enqueue(notice(text=str(n)))
     await notifier.idle()
     assert notifier.stats.sent + notifier.stats.dropped == 5 and notifier.stats.dropped >= 3
+
+
+# --- a slow space holds no task-queue slot; Retry-After is capped (security review) --------------
+
+def through(queue):
+    """run_job as the processor wires it: each job on the shared queue, background, always admitted."""
+    return lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-post", always_admit=True)
+
+
+async def until(condition, seconds=5.0):
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_a_space_answering_429_holds_no_task_queue_slot_while_it_waits(make_notifier, fake_google):
+    """The review's repro in small: with one slot, a space that says "Retry-After: 30" must not keep
+    an unrelated job (seller selection, a CONTROL pause) waiting behind its notice."""
+    fake_google.chat = lambda path, body: (
+        (429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}, {"Retry-After": "30"})
+        if "AAAA" in path else None)
+    queue = PriorityTaskQueue(max_concurrent=1)
+    queue.start()
+    try:
+        notifier = await make_notifier(per_second=50.0, attempts=3, run_job=through(queue))
+        notifier.enqueue(notice("S-A1"))
+        await until(lambda: notifier.stats.retried == 1)  # A's first POST answered 429: it sleeps 30 s now
+        started = time.monotonic()
+
+        async def unrelated_job():
+            return "selected"
+
+        assert await asyncio.wait_for(queue.run(unrelated_job, priority=Priority.NEW_WORK), 1.0) == "selected"
+        assert time.monotonic() - started < 1.0
+        notifier.enqueue(notice("S-B"))  # another space's notice is not parked behind A's either
+        await until(lambda: notifier.stats.sent == 1, seconds=1.0)
+        assert (notifier.stats.sent, notifier.stats.failed) == (1, 0)  # A's notice is still pending
+        assert len([r for r in fake_google.chat_requests() if "AAAA" in r.path]) == 1
+        assert queue.running == 0  # nothing holds the slot while A waits
+    finally:
+        await queue.close()
+
+
+async def test_retry_after_is_honoured_only_up_to_the_cap(make_notifier, fake_google):
+    answers = iter([(429, {"error": {"code": 429}}, {"Retry-After": "86400"})])
+    fake_google.chat = lambda path, body: next(answers, None)
+    notifier = await make_notifier(per_second=50.0, max_retry_after=0.3)
+    notifier.enqueue(notice())
+    await asyncio.wait_for(notifier.idle(), 3.0)
+    first, second = fake_google.chat_requests()
+    assert 0.25 <= second.at - first.at < 2.0
+    assert (notifier.stats.sent, notifier.stats.retried) == (1, 1)
+    assert google_chat.MAX_RETRY_AFTER_SECONDS == 60.0  # the processor's cap
+
+
+async def test_pacing_counts_from_when_a_post_goes_out_not_from_when_it_queued(make_notifier, fake_google):
+    """A POST that waits for a task-queue slot goes out late; the space's next one still waits a full
+    interval after it."""
+    delayed = []
+
+    async def busy_queue_first(job):
+        if not delayed:
+            delayed.append(job)
+            await asyncio.sleep(0.4)  # the shared queue was busy
+        return await job()
+
+    notifier = await make_notifier(per_second=2.0, run_job=busy_queue_first)
+    notifier.enqueue(notice(text="first"))
+    notifier.enqueue(notice(text="second"))
+    await notifier.idle()
+    first, second = fake_google.chat_requests()
+    assert second.at - first.at >= 0.45
+
+
+async def test_chat_posts_have_their_own_bound_so_hanging_webhooks_leave_slots_free(make_notifier, fake_google):
+    """Webhooks that answer only after a long while: Chat holds at most max_concurrent_posts of the
+    queue's slots, so other work still finds one at once."""
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow(path, body):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.5)
+        with lock:
+            in_flight[0] -= 1
+
+    fake_google.chat = slow
+    spaces = {f"S-{n}": f"/v1/spaces/SLOW{n}/messages?key=k&token=t" for n in range(5)}
+
+    async def slow_webhooks_of(seller_ids):
+        return {seller_id: spaces.get(seller_id) for seller_id in seller_ids}
+
+    queue = PriorityTaskQueue(max_concurrent=2)
+    queue.start()
+    try:
+        notifier = await make_notifier(webhooks_of=slow_webhooks_of, run_job=through(queue), max_concurrent_posts=1)
+        for seller in spaces:
+            notifier.enqueue(notice(seller))
+        await until(lambda: most[0] == 1)
+
+        async def unrelated_job():
+            return "done"
+
+        started = time.monotonic()
+        assert await queue.run(unrelated_job, priority=Priority.BACKGROUND) == "done"
+        assert time.monotonic() - started < 0.3
+        await asyncio.wait_for(notifier.idle(), 10.0)
+        assert notifier.stats.sent == 5 and most[0] == 1
+    finally:
+        await queue.close()
+
+
+# --- a bad webhook fails its own notice, not the batch (security review) ---------------------------
+
+async def test_a_webhook_with_a_control_character_fails_only_its_own_notices(make_notifier, fake_google, caplog):
+    recorded, on_failure = recorder()
+    hooks = {**WEBHOOKS,
+             "S-BAD": f"{fake_google.url}/v1/spaces/bad\n/messages?key=k9&token=t9",
+             "S-PROD": "https://chat.googleapis.com/v1/spaces/x\n"}
+
+    async def webhooks_with_bad_ones(seller_ids):
+        return {seller_id: hooks.get(seller_id) for seller_id in seller_ids}
+
+    notifier = await make_notifier(webhooks_of=webhooks_with_bad_ones, on_failure=on_failure)
+    with caplog.at_level(logging.INFO, logger="processor.app.adapters.google_chat"):
+        for seller in ["S-A1", "S-BAD", "S-B", "S-PROD", "S-A2"]:  # one batch, one lookup
+            notifier.enqueue(notice(seller, text=seller))
+        await asyncio.wait_for(notifier.idle(), 5.0)
+    assert sorted(r.body["text"] for r in fake_google.chat_requests()) == [
+        "*ORD-1* — S-A1", "*ORD-1* — S-A2", "*ORD-1* — S-B"]
+    assert (notifier.stats.sent, notifier.stats.failed) == (3, 2)
+    assert [n.seller_id for n, _ in recorded] == ["S-BAD", "S-PROD"]
+    assert all(reason.startswith("invalid webhook URL") for _, reason in recorded)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "could not route" not in logged
+    assert "k9" not in logged and "t9" not in logged and "spaces/bad" not in logged  # never the webhook
+
+
+async def test_a_directory_hiccup_records_each_notice_and_the_router_goes_on(make_notifier, fake_google):
+    recorded, on_failure = recorder()
+    lookups = []
+
+    async def flaky_webhooks_of(seller_ids):
+        lookups.append(seller_ids)
+        if len(lookups) == 1:
+            raise ConnectionError("database down")
+        return await webhooks_of(seller_ids)
+
+    notifier = await make_notifier(webhooks_of=flaky_webhooks_of, on_failure=on_failure)
+    notifier.enqueue(notice("S-A1", text="lost"))
+    notifier.enqueue(notice("S-B", text="lost too"))
+    await notifier.idle()
+    assert [(n.seller_id, reason) for n, reason in recorded] == [
+        ("S-A1", "could not look up the seller's webhook (ConnectionError)"),
+        ("S-B", "could not look up the seller's webhook (ConnectionError)")]
+    notifier.enqueue(notice("S-A1", text="later"))
+    await notifier.idle()
+    assert [r.body["text"] for r in fake_google.chat_requests()] == ["*ORD-1* — later"]
+    assert (notifier.stats.sent, notifier.stats.failed) == (1, 2)
+
+
+@pytest.mark.parametrize("webhook", [
+    "http://host/spaces/bad\n/messages", "https://chat.googleapis.com/v1/spaces/x\n", "https://chat.googleapis.com/v1/spaces/x\r",
+    "https://chat.googleapis.com/v1/spaces/ x", "https://chat.googleapis.com/v1/spaces/x\t", "https://chat.googleapis.com/\x00x",
+    "https://chat.googleapis.com/\x7fx", "https://chat.googleapis.com/\x85x", "https://chat.googleapis.com/\u00a0x",
+    "https://chat.googleapis.com/\u200bx", "https://chat.googleapis.com/\u2028x", "https://chat.googleapis.com/\ufeffx",
+    "https://", "ftp://chat.googleapis.com/x",
+])
+def test_the_directory_refuses_a_webhook_with_whitespace_or_control_characters(webhook):
+    with pytest.raises(ValidationError, match="gchat_webhook"):
+        SellerRecord(**SELLER, gchat_webhook=webhook)
+
+
+def test_the_directory_still_takes_real_webhooks():
+    for webhook in ["https://chat.googleapis.com/v1/spaces/AAAA/messages?key=k-1_x&token=t%3D",
+                    "http://127.0.0.1:8080/v1/spaces/S1/messages?key=k&token=t", "https://h/v1/spaces/é", None]:
+        assert SellerRecord(**SELLER, gchat_webhook=webhook).gchat_webhook == webhook
+
+
+@pytest.mark.usefixtures("db_backend")
+async def test_the_admin_api_answers_422_for_a_webhook_with_a_newline(processor):
+    admin = {"X-Admin-Key": "dev-admin-key"}
+    for webhook in ["http://host/spaces/bad\n/messages", "https://chat.googleapis.com/v1/spaces/x\n"]:
+        response = await processor.http.put("/api/v1/sellers/SELLER-WH", json={**SELLER, "gchat_webhook": webhook},
+                                            headers=admin)
+        assert response.status_code == 422 and "gchat_webhook" in response.text  # the field is named
+        imported = await processor.http.post("/api/v1/sellers/import", json=[{**SELLER, "gchat_webhook": webhook}],
+                                             headers=admin)
+        assert imported.status_code == 422 and "0.gchat_webhook" in imported.text
+    assert (await processor.http.get("/api/v1/sellers/SELLER-WH", headers=admin)).status_code == 404
