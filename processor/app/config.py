@@ -1,6 +1,7 @@
 """Processor settings (env vars override processor/.env.local)."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ DEV_ADMIN_KEY = "dev-admin-key"
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 DEMO_SELLERS_FILE = SERVICE_DIR / "data" / "sellers.json"
 GOOGLE_CHAT_WEBHOOKS = "https://chat.googleapis.com/"
+ALLOWED_PREFIX = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[^\s]*")
 
 
 class ProcessorSettings(CommonSettings):
@@ -73,8 +75,11 @@ class ProcessorSettings(CommonSettings):
     @model_validator(mode="before")
     @classmethod
     def _no_demo_sellers_by_default_in_production(cls, values: Any) -> Any:
-        if isinstance(values, dict) and values.get("environment") == "production":
-            values.setdefault("sellers_file", None)
+        if isinstance(values, dict):
+            if values.get("sellers_file") == "":  # SELLERS_FILE= : no file (not the current directory)
+                values["sellers_file"] = None
+            if values.get("environment") == "production":
+                values.setdefault("sellers_file", None)
         return values
 
     def webhook_allowed(self, url: str | None) -> bool:
@@ -93,8 +98,9 @@ class ProcessorSettings(CommonSettings):
             problems.append("GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE must be set (gRPC is plaintext)")
         if self.sellers_file is not None and self.sellers_file.resolve() == DEMO_SELLERS_FILE:
             problems.append("SELLERS_FILE must not be the demo directory (development only)")
-        if not all(p.startswith("https://") for p in self.gchat_webhook_allowed_prefixes):
-            problems.append("GCHAT_WEBHOOK_ALLOWED_PREFIXES must all be https://")
+        if not all(ALLOWED_PREFIX.fullmatch(p) for p in self.gchat_webhook_allowed_prefixes):
+            problems.append("GCHAT_WEBHOOK_ALLOWED_PREFIXES must each be https://<host>/… (a host and the '/' "
+                            "after it, so no other host can match)")
         if self.api_google_chat_url and not self.webhook_allowed(self.api_google_chat_url):
             problems.append("API_GOOGLE_CHAT_URL must start with one of GCHAT_WEBHOOK_ALLOWED_PREFIXES")
         if self.api_google_bot_url and not self.api_google_bot_url.startswith("https://"):

@@ -26,5 +26,5 @@ def weakness(secret: str) -> str | None:
     if any(word in secret.lower() for word in PLACEHOLDER_WORDS):
         return "a placeholder or a word, not a generated secret"
     if estimated_bits(secret) < MIN_SECRET_BITS:
-        return f"too predictable (about {estimated_bits(secret):.0f} bits; at least {MIN_SECRET_BITS} needed)"
+        return f"too predictable (about {abs(estimated_bits(secret)):.0f} bits; at least {MIN_SECRET_BITS} needed)"
     return None

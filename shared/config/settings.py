@@ -134,8 +134,9 @@ class CommonSettings(BaseSettings):
             problems.append(f"AUTH_TOKEN_MAX_HOURS must be at most {MAX_TOKEN_HOURS} (tokens must expire)")
         if self.kafka_enabled and self.kafka_security_protocol in ("PLAINTEXT", "SASL_PLAINTEXT"):
             problems.append("KAFKA_SECURITY_PROTOCOL must be SSL or SASL_SSL (Kafka traffic is plaintext)")
-        if not self.database_url or self.database_url.startswith("sqlite"):
-            problems.append("DATABASE_URL must name PostgreSQL (SQLite is one process on one disk)")
+        if not self.database_url.lower().startswith("postgresql+asyncpg://"):
+            problems.append("DATABASE_URL must be postgresql+asyncpg://… (PostgreSQL through asyncpg, "
+                            "the one production database)")
         if self.api_base_url and not self.api_base_url.startswith("https://"):
             problems.append("API_BASE_URL must be https:// (order details and the buyer's identity travel on it)")
         return problems

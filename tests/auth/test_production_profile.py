@@ -31,6 +31,8 @@ def safe_requestor(**overrides) -> RequestorSettings:
 def test_safe_settings_start_with_authentication_on_and_no_demo_sellers(tmp_path):
     processor = safe_processor(tmp_path)
     assert processor.auth_required and processor.sellers_file is None
+    assert safe_processor(tmp_path, gchat_webhook_allowed_prefixes=["https://chat-proxy.internal:8443/v1/"])
+    assert ProcessorSettings(_env_file=None, sellers_file="").sellers_file is None  # SELLERS_FILE= : none
     assert safe_requestor().auth_required
     assert ProcessorSettings(_env_file=None).sellers_file == DEMO_SELLERS_FILE  # development keeps the demo
 
@@ -72,10 +74,15 @@ EXPIRED = TokenSigner(PROCESSOR_KEYS).issue(Role.SERVICE, "requestor", ttl_secon
     ({"kafka_security_protocol": "PLAINTEXT"}, "KAFKA_SECURITY_PROTOCOL"),
     ({"database_url": ""}, "DATABASE_URL"),
     ({"database_url": "sqlite+aiosqlite:///var/processor.db"}, "DATABASE_URL"),
+    ({"database_url": "SQLITE+aiosqlite:///var/processor.db"}, "DATABASE_URL"),
+    ({"database_url": "postgresql://dcent@db/dcent"}, "DATABASE_URL must be postgresql\\+asyncpg"),
+    ({"database_url": "mysql+aiomysql://dcent@db/dcent"}, "DATABASE_URL"),
     ({"sellers_file": DEMO_SELLERS_FILE}, "SELLERS_FILE must not be the demo"),
     ({"api_base_url": "http://main-api.internal"}, "API_BASE_URL must be https"),
     ({"api_google_chat_url": "https://evil.example/"}, "API_GOOGLE_CHAT_URL"),
-    ({"gchat_webhook_allowed_prefixes": ["http://proxy.internal/"]}, "GCHAT_WEBHOOK_ALLOWED_PREFIXES must all be"),
+    ({"gchat_webhook_allowed_prefixes": ["http://proxy.internal/"]}, "GCHAT_WEBHOOK_ALLOWED_PREFIXES must each be"),
+    ({"gchat_webhook_allowed_prefixes": ["https://"]}, "GCHAT_WEBHOOK_ALLOWED_PREFIXES must each be"),
+    ({"gchat_webhook_allowed_prefixes": ["https://chat.googleapis.com"]}, "GCHAT_WEBHOOK_ALLOWED_PREFIXES"),
     ({"api_google_bot_url": "http://maps.example"}, "API_GOOGLE_BOT_URL"),
 ], ids=lambda value: value if isinstance(value, str) else None)
 def test_each_unsafe_processor_setting_is_refused_by_name(tmp_path, overrides, refusal):
