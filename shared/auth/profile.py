@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from shared.config import CommonSettings
+from shared.config.settings import DEV_TOKEN_SECRET
 
 log = logging.getLogger("dcent.security")
 
@@ -11,6 +12,9 @@ log = logging.getLogger("dcent.security")
 def announce(settings: CommonSettings, service: str) -> None:
     if settings.auth_required:
         log.info("%s: authentication on (%s profile)", service, settings.environment)
+        if DEV_TOKEN_SECRET in settings.token_secrets():
+            log.warning("%s: tokens are checked with the built-in development key, which anyone can read "
+                        "in the source: set AUTH_TOKEN_SECRETS (docs/security.md)", service)
         return
     log.warning(
         "\n%s\n  %s: AUTHENTICATION IS OFF (%s profile).\n  Anyone who can reach this port can act as any "

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 
 class StreamTicketView(ApiModel):
-    ticket: str = Field(alias="Ticket", description="send as ?ticket= to this order's events; once, within a minute")
+    ticket: str = Field(alias="Ticket",
+                        description="send as ?ticket= to this order's events, within STREAM_TICKET_SECONDS")
     expires_at: UtcDatetime = Field(alias="ExpiresAt")
     events_url: str = Field(alias="EventsURL")
 
