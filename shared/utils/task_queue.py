@@ -12,8 +12,8 @@ its callers' waits grow without bound; the caller was told before anything was d
 job are admitted past the bound: CONTROL jobs (finalize, pause, resume, expiry), which end or hold
 orders and so shed load, come one per buyer action or expiring order, and run first, so they never
 pile up; and jobs submitted with `always_admit=True` by a producer that bounds itself and whose
-work nobody could retry (the Chat sender keeps one delivery per space in here, the rest wait in its
-own bounded queues).
+work nobody could retry (the Chat sender: only POSTs in flight, at most half the slots, are in
+here; waiting notices, pacing and retry sleeps stay in its own bounded queues).
 """
 from __future__ import annotations
 
