@@ -66,6 +66,9 @@ _CHAT_LOOKALIKES = str.maketrans({
     "_": "\uff3f",  # fullwidth low line
     "~": "\u223c",  # tilde operator
     "`": "\u02cb",  # modifier letter grave accent
+    # Bidirectional overrides and isolates reorder what follows them ("…exe.pdf" shown for
+    # "…fdp.exe"): dropped, the words keep their own order.
+    **dict.fromkeys(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]), None),
 })
 
 

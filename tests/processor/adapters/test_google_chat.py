@@ -445,3 +445,7 @@ async def test_the_admin_api_answers_422_for_a_webhook_with_a_newline(processor)
                                              headers=admin)
         assert imported.status_code == 422 and "0.gchat_webhook" in imported.text
     assert (await processor.http.get("/api/v1/sellers/SELLER-WH", headers=admin)).status_code == 404
+
+
+def test_bidirectional_overrides_cannot_reorder_what_a_seller_reads():
+    assert chat_text("invoice\u202egpj.exe and \u2066x\u2069") == "invoicegpj.exe and x"
