@@ -52,13 +52,19 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
 
 
 def _read(path: Path | None) -> bytes | None:
-    return path.read_bytes() if path else None
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:  # named at start-up, not a traceback about a path
+        raise ValueError(f"a GRPC_TLS_* file cannot be read: {path}: {exc.strerror}") from None
 
 
 def server_credentials(cert: Path, key: Path, client_ca: Path | None) -> grpc.ServerCredentials:
+    certificate, private_key = _read(cert), _read(key)
+    assert certificate is not None and private_key is not None
     return grpc.ssl_server_credentials(
-        [(key.read_bytes(), cert.read_bytes())], root_certificates=_read(client_ca),
-        require_client_auth=client_ca is not None,
+        [(private_key, certificate)], root_certificates=_read(client_ca), require_client_auth=client_ca is not None,
     )
 
 
