@@ -1,6 +1,7 @@
 """Order details fetched from the main API at API_BASE_URL, served here by a real local HTTP server."""
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -15,6 +16,9 @@ MAIN_API_ORDERS = {
                 "MaxSellers": 2, "Buyer": "ACME"},
     "ORD-JUNK": ["not", "an", "object"],
 }
+TRICKLE_INTERVAL = 0.05  # seconds between two bytes: far below any per-read timeout used here
+TRICKLE_BYTES = 200  # so a trickle lasts 10 s, unless the reader hangs up
+DEEP = 100_000  # levels of nesting in ORD-DEEP-*
 
 
 class MainApi(BaseHTTPRequestHandler):
@@ -22,6 +26,8 @@ class MainApi(BaseHTTPRequestHandler):
     redirect_to = ""  # where ORD-MOVED-* points
     endless_done: ClassVar[threading.Event] = threading.Event()
     endless_completed = False
+    trickle_done: ClassVar[threading.Event] = threading.Event()
+    trickle_completed = False
 
     def do_GET(self):
         self.requests_seen.append((self.path, dict(self.headers)))
@@ -39,6 +45,13 @@ class MainApi(BaseHTTPRequestHandler):
         if order_id == "ORD-ENDLESS":  # no Content-Length: 64 MiB of valid JSON, unless the reader stops
             self.send_endless()
             return
+        if order_id in ("ORD-TRICKLE-HEADERS", "ORD-TRICKLE-BODY"):  # valid details, a byte at a time
+            self.send_trickle(headers_too=order_id == "ORD-TRICKLE-HEADERS")
+            return
+        if order_id.startswith("ORD-DEEP-"):  # ORD-DEEP-LIST is [[[…]]], ORD-DEEP-OBJECT {"a": {"a": …}}
+            opening, closing = ("[", "]") if order_id == "ORD-DEEP-LIST" else ('{"a": ', "}")
+            self.send_body((opening * DEEP + "0" + closing * DEEP).encode())
+            return
         if not self.path.startswith("/orders/") or order_id not in MAIN_API_ORDERS:
             self.send_response(404)
             self.end_headers()
@@ -46,7 +59,9 @@ class MainApi(BaseHTTPRequestHandler):
         self.send_json(MAIN_API_ORDERS[order_id])
 
     def send_json(self, document):
-        body = json.dumps(document).encode()
+        self.send_body(json.dumps(document).encode())
+
+    def send_body(self, body):
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -70,6 +85,30 @@ class MainApi(BaseHTTPRequestHandler):
             self.close_connection = True
             type(self).endless_done.set()
 
+    def send_trickle(self, *, headers_too):
+        """ORD-CHI's details, every byte on time for a per-read timeout, the whole far too late."""
+        body = json.dumps(MAIN_API_ORDERS["ORD-CHI"]).encode()
+        padding = b"x" * (TRICKLE_BYTES - len(body)) if not headers_too else b""
+        body = body[:-1] + (b', "Padding": "' + padding + b'"}' if padding else b"}")
+        head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + (b"X-Padding: " + b"x" * TRICKLE_BYTES + b"\r\n" if headers_too else b"")
+                + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body))
+        slow, fast = (head, body) if headers_too else (body, b"")
+        try:
+            if not headers_too:
+                self.wfile.write(head)
+            for byte in slow:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(TRICKLE_INTERVAL)
+            self.wfile.write(fast)
+            type(self).trickle_completed = True
+        except OSError:
+            pass  # the reader hung up
+        finally:
+            self.close_connection = True
+            type(self).trickle_done.set()
+
     def log_message(self, *args):
         pass
 
@@ -86,6 +125,7 @@ def main_api_handler():
     class Handler(MainApi):
         requests_seen: ClassVar[list] = []
         endless_done: ClassVar[threading.Event] = threading.Event()
+        trickle_done: ClassVar[threading.Event] = threading.Event()
     return Handler
 
 
@@ -177,3 +217,33 @@ async def test_the_buyers_session_is_passed_on_to_the_main_api(requestor_with_ap
     [(path, headers)] = main_api_handler.requests_seen
     assert path == "/orders/ORD-CHI" and headers["X-Session-ID"] == "SESSION-77"
     assert "Authorization" not in headers  # the buyer's token is for the Requestor alone
+
+
+# --- issue 14, security review: an overall deadline, nesting -------------------------------------
+
+@pytest.mark.parametrize("order_id", ["ORD-TRICKLE-BODY", "ORD-TRICKLE-HEADERS"])
+async def test_a_trickling_answer_is_refused_at_api_timeout_seconds(
+        start_requestor, processor, main_api, main_api_handler, order_id, db_backend):
+    """Every byte comes well within the per-read timeout; the whole answer would take 10 s: the
+    fetch as a whole (connect, headers, body) is held to API_TIMEOUT_SECONDS."""
+    async for requestor in start_requestor(processor_of(processor).grpc.port, api_base_url=main_api,
+                                           api_timeout_seconds=1):
+        started = time.monotonic()
+        response = await requestor.http.post("/api/v1/initiate", json=initiate(order_id))
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503, response.text
+        assert response.json()["detail"]["reason"] == (
+            "main API (API_BASE_URL) did not send the order details within API_TIMEOUT_SECONDS (1 s): refused")
+        assert elapsed < 2.5, elapsed  # about API_TIMEOUT_SECONDS, nowhere near the 10 s trickle
+        assert (await requestor.http.get(f"/api/v1/orders/{order_id}")).status_code == 404
+        assert main_api_handler.trickle_done.wait(5)  # the connection was dropped, not left open
+        assert main_api_handler.trickle_completed is False
+
+
+@pytest.mark.parametrize("order_id", ["ORD-DEEP-LIST", "ORD-DEEP-OBJECT"])
+async def test_a_deeply_nested_answer_is_refused(requestor_with_api, order_id, db_backend):
+    response = await requestor_with_api.http.post("/api/v1/initiate", json=initiate(order_id))
+    assert response.status_code == 503, response.text
+    assert response.json()["detail"]["reason"] == (
+        "main API (API_BASE_URL) sent unusable order details: RecursionError")
+    assert (await requestor_with_api.http.get(f"/api/v1/orders/{order_id}")).status_code == 404
