@@ -4,7 +4,8 @@ What is redacted (each becomes `REDACTED`, the surrounding text is kept):
 
 - query and form parameters named key, token, access_token, refresh_token, id_token, ticket, sig,
   signature, api_key, apikey, password, secret, client_secret (any case; `?`/`&` or URL-encoded
-  inside another URL): `...?key=REDACTED&token=REDACTED`; the same names as JSON or dict keys;
+  inside another URL): `...?key=REDACTED&token=REDACTED`; the same names as JSON or dict keys (a
+  value whose closing quote is missing is hidden to the end of its line);
 - `Bearer <token>` (so `Authorization: Bearer REDACTED`), any other `Authorization:` credentials,
   `X-Admin-Key` / `X-Api-Key` / `X-Goog-Api-Key` header values;
 - JWT-shaped strings (base64url segments joined by dots, starting `eyJ`);
@@ -26,10 +27,16 @@ gets two things, and `serve()` hands uvicorn the result (its own handlers for `u
 2. `RedactingFilter` redacts the record itself, before any formatting: each string argument (numbers
    untouched, so `%d` still formats and uvicorn's access formatter still gets its five arguments),
    the message when it has no arguments, or — when a secret appears only once message and arguments
-   are combined — the formatted message with `args=None`; the traceback is rendered into `exc_text`
-   and redacted. It matters where the formatter cannot help: `Handler.handleError` prints the raw
-   `msg` and `args` to stderr when formatting fails, and handlers that share the record after ours
-   (ones added later, error trackers) see the redacted record.
+   are combined — the formatted message with `args=None`, except for records whose formatter reads
+   the arguments themselves (`ARGS_READ_BY_FORMATTER`: uvicorn's access records, whose formatter
+   unpacks five of them), which keep their tuple, each argument redacted; the traceback is rendered
+   into `exc_text` and redacted. It matters where the formatter cannot help: `Handler.handleError`
+   prints the raw `msg` and `args` to stderr when formatting fails, and handlers that share the
+   record after ours (ones added later, error trackers) see the redacted record.
+
+Redaction takes time linear in the text, whatever the text: it runs on what clients send (uvicorn's
+access line is written inside the event loop), so no rule may backtrack its way into exponential or
+quadratic time (see the comment on `_RULES`).
 
 Redaction errs on the side of hiding: a word after `Bearer` is hidden even in prose, and a registered
 secret is hidden wherever its text appears. Values under 6 characters are not registered (they would
@@ -58,23 +65,38 @@ _NAMES = "|".join(sorted(SECRET_PARAMETERS, key=len, reverse=True))
 _START = rf"(?=[{''.join(sorted({n[0] for n in SECRET_PARAMETERS}))}])(?:(?<![\w.-])|(?<=%3F)|(?<=%26))"
 # (pattern, replacement, triggers): a rule runs only when its text holds one of its triggers
 # (lower-cased), so a line with nothing suspicious costs a few substring checks.
+#
+# Every rule runs in time linear in the text, whatever the text (they run on request lines an
+# unauthenticated client writes, in the event loop): within a repetition no two alternatives can match
+# the same character, a repetition is followed by something its own characters cannot be (so giving
+# characters back never finds a second way through), and where many starting points could each scan
+# the same long stretch, the stretch a start may scan is bounded. The cases that were not, and what
+# they cost: a JSON value of backslashes, `\\.` and `(?!\4).` both matching a backslash (exponential:
+# 40 backslashes, 27 s); a URL scheme `[a-z][a-z0-9+.-]*` scanned again from every letter after a
+# `.`, `+` or `-` (quadratic: 100 KB of `a.a.a.`, over 30 s). tests/shared/test_log_redaction.py times
+# inputs built against each rule.
 _RULES: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
     # JWTs first: wherever they stand (a parameter, a header, prose), all of one is hidden.
+    # (Segments cannot hold a dot, so each is scanned once from the start before it.)
     (re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){0,2}"),
      REDACTED, ("eyj",)),
     # ?key=… &token=… key%3D… (up to the next & or %26, whitespace, quote, #, <, >)
     (re.compile(rf"(?i){_START}({_NAMES})(=|%3D)(?:(?!%26)[^&\s\"'#<>])+"), rf"\1\2{REDACTED}", ("=", "%3d")),
-    # "password": "…" / 'api_key': '…' (JSON, dict reprs)
-    (re.compile(rf"(?i)([\"'])({_NAMES})\1(\s*:\s*)([\"'])(?:\\.|(?!\4).)*\4"), rf"\1\2\1\3\4{REDACTED}\4",
-     ('"', "'")),
+    # "password": "…" / 'api_key': '…' (JSON, dict reprs). The value runs to its closing quote, or — not
+    # closed (a truncated line, a request line's `?"token":"…`) — to the end of its line. An escaped
+    # character is one step, any other character but the quote, a backslash or a line break another;
+    # the closing quote is optional, so once the value starts the match cannot fail and nothing is retried.
+    (re.compile(rf"(?i)([\"'])({_NAMES})\1(\s*:\s*)([\"'])(?:\\.|(?!\4)[^\\\n])*\\?(\4?)"),
+     rf"\1\2\1\3\4{REDACTED}\5", ('"', "'")),
     # Authorization: <scheme> <credentials> for schemes other than Bearer (Bearer: the rule after next)
     (re.compile(r"(?i)\b((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)(?!bearer\s)([A-Za-z][\w-]*\s+)?"
                 r"[^\s\"',;]+"), rf"\1\2{REDACTED}", ("authorization",)),
     (re.compile(r"(?i)\b(x-admin-key|x-api-key|x-goog-api-key)([\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"),
      rf"\1\2{REDACTED}", ("-key",)),
     (re.compile(r"(?i)\b(bearer)(\s+)[A-Za-z0-9\-._~+/]+=*"), rf"\1\2{REDACTED}", ("bearer",)),
-    # scheme://user:password@host
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/?#\s@]+:)[^@/?#\s]+@"), rf"\1{REDACTED}@", ("@",)),
+    # scheme://user:password@host. A scheme is at most 32 characters: `\b` also stands after every `.`,
+    # `+` and `-` inside one, and each such start would otherwise scan the whole run again.
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,31}://[^:/?#\s@]+:)[^@/?#\s]+@"), rf"\1{REDACTED}@", ("@",)),
 ]
 
 
@@ -161,6 +183,29 @@ def _redacted_arg(arg: object) -> object:
     return arg
 
 
+def _last_resort_arg(arg: object) -> object:
+    """An argument when checking the record failed: numbers as they are, anything else as redacted text."""
+    if arg is None or isinstance(arg, int | float):
+        return arg
+    try:
+        return redact(str(arg))
+    except Exception:  # noqa: BLE001 - an argument that cannot print itself
+        return REDACTED
+
+
+# Loggers whose records' formatter reads the argument tuple itself, not only through getMessage():
+# uvicorn's AccessFormatter unpacks the five arguments of an access record (client, method, path, HTTP
+# version, status) and fails on anything else, losing the line. Their records always keep that tuple,
+# each argument redacted in place; a secret that only the assembled line shows is redacted in that line
+# by RedactingFormatter.
+ARGS_READ_BY_FORMATTER = ("uvicorn.access",)
+
+
+def _formatter_reads_args(record: logging.LogRecord) -> bool:
+    return isinstance(record.args, tuple) and any(
+        record.name == name or record.name.startswith(f"{name}.") for name in ARGS_READ_BY_FORMATTER)
+
+
 class RedactingFilter(logging.Filter):
     """Redacts a record in place (never drops one); see the module docstring for why both this and
     RedactingFormatter."""
@@ -173,7 +218,10 @@ class RedactingFilter(logging.Filter):
                 record.msg = redact(str(record.msg))
             except Exception:  # noqa: BLE001 - a message that cannot even print itself
                 record.msg = f"{REDACTED} (a {record.name} record that could not be checked for secrets)"
-            record.args = None
+            if _formatter_reads_args(record):
+                record.args = tuple(_last_resort_arg(arg) for arg in record.args or ())
+            else:
+                record.args = None
         return True
 
     @staticmethod
@@ -189,7 +237,8 @@ class RedactingFilter(logging.Filter):
             except Exception:  # noqa: BLE001 - bad arguments: handleError reports it, with what we redacted
                 record.msg = redact(str(record.msg))
             else:
-                if (clean := redact(message)) != message:  # a secret across message and arguments
+                if (clean := redact(message)) != message and not _formatter_reads_args(record):
+                    # a secret across message and arguments: the record becomes its redacted text
                     record.msg, record.args = clean, None
                     record.__dict__.pop("color_message", None)  # uvicorn's coloured copy of the message
         else:

@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -270,3 +271,145 @@ def test_filter_keeps_records_formattable():
         (f"GET /p?key={REDACTED} (3)", None, False)
     assert RedactingFormatter(logging.Formatter("%(message)s")).format(
         logging.LogRecord("x", logging.INFO, __file__, 1, "%s", ("Bearer abc",), None)) == "Bearer REDACTED"
+    # uvicorn's access formatter unpacks the five arguments: an access record keeps them, whatever the
+    # assembled line shows (here a JSON value the request line's closing quote seems to close)
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("1.2.3.4:5", "GET", '/e?"token":"abc', "1.1", 200), None)
+    RedactingFilter().filter(record)
+    assert (record.msg, record.args) == \
+        ('%s - "%s %s HTTP/%s" %d', ("1.2.3.4:5", "GET", f'/e?"token":"{REDACTED}', "1.1", 200))
+
+
+def test_filter_that_fails_keeps_an_access_records_arguments(monkeypatch):
+    def broken(record):
+        raise RuntimeError("the check failed")
+
+    monkeypatch.setattr(RedactingFilter, "_redact", staticmethod(broken))
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("1.2.3.4:5", "GET", "/e?token=abc", "1.1", 200), None)
+    assert RedactingFilter().filter(record)
+    assert record.args == ("1.2.3.4:5", "GET", f"/e?token={REDACTED}", "1.1", 200)
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "GET /p?key=%s", ("abc",), None)
+    RedactingFilter().filter(record)
+    assert (record.msg, record.args) == ("GET /p?key=REDACTED", None)
+
+
+# --- redaction takes linear time: no text a client sends stalls the event loop ------------------------
+
+SECONDS = 0.5  # what any of these may take; each takes milliseconds, a regression seconds to forever
+KB_100 = 100_000
+ADVERSARIAL = {
+    # the security review's request (40 backslashes: 27 s, ×1.6 with each more) and its relatives
+    "json value of backslashes": 'GET /api/v1/orders?"token":"' + "\\" * 5_000,
+    "json value of backslashes, single quotes": "{'password': '" + "\\" * 5_000,
+    "json value of backslashes, then a line": '"token": "' + "\\" * 5_000 + "\nnext",
+    "json value of escaped quotes": '"api_key":"' + '\\"' * 20_000,
+    "json values nested, none closed": ('"token":"' + "'key':'") * 6_000,
+    "json key, spaces and no colon": '"secret"' + " " * KB_100 + "!",
+    # the other rules
+    "run of =": "?key" + "=" * KB_100,
+    "run of %": "?key=" + "%" * KB_100,
+    "run of %3D": "?key" + "%3D" * 30_000 + "%26",
+    "run of a with every trigger": "a" * KB_100 + "=%3d\"'@eyJ bearer authorization -key",
+    "url scheme of a.a.a. (quadratic before: over 30 s)": "a." * 50_000 + "@",
+    "url scheme of a-a-a-": "a-" * 50_000 + "@",
+    "url user info, no @": "db://user:" + "p" * KB_100,
+    "jwt of dots": "eyJ." * 25_000,
+    "jwt segments, no second dot": ("eyJ" + "a" * 1_000 + ".") + "b" * KB_100,
+    "bearer then spaces": "Bearer" + " " * KB_100 + "!",
+    "authorization then spaces": "Authorization:" + " " * KB_100,
+    "authorization scheme, no credentials": "Authorization: " + "a" * KB_100 + " " * 1_000,
+    # one line: the above in short runs, closed where a quote can close, then the review's request
+    "a 100 KB line of all of them": ("a." * 200 + '"token":"' + "\\" * 200 + '" key=' + "=" * 200 + "%" * 200
+                                     + " Bearer " + " " * 200 + "eyJ." * 50 + " Authorization: x-api-key:"
+                                     + " " * 200 + "'password': '" + "\\" * 199 + "x' db://u:" + "p" * 200) * 48
+                                    + '"token":"' + "\\" * 1_000,
+}
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_redaction_takes_linear_time_on_adversarial_text(text):
+    """Each input is built against one rule: overlapping alternatives under a repetition (backslashes
+    the old JSON rule could take one or two at a time: exponential), or a long run every start re-scans
+    (quadratic). The per-test timeout's SIGALRM ends a regression even inside the regex engine."""
+    started = time.perf_counter()
+    redact(text)
+    assert time.perf_counter() - started < SECONDS
+
+
+def test_what_adversarial_text_redacts_to():
+    assert redact(ADVERSARIAL["json value of backslashes"]) == f'GET /api/v1/orders?"token":"{REDACTED}'
+    assert redact(ADVERSARIAL["json value of backslashes, then a line"]) == f'"token": "{REDACTED}\nnext'
+    assert redact(ADVERSARIAL["json value of escaped quotes"]) == f'"api_key":"{REDACTED}'
+    assert redact("a." * 10 + "@") == "a." * 10 + "@"
+    assert redact("x" * 40 + "a.postgresql://u:p@h") == "x" * 40 + f"a.postgresql://u:{REDACTED}@h"
+    # the JSON rule as before where the value is closed: escapes inside, the quote ending it
+    assert redact(r'{"token": "a\"b\\", "x": "y"}') == f'{{"token": "{REDACTED}", "x": "y"}}'
+    assert redact(r"{'secret': 'it\'s', 'x': 1}") == f"{{'secret': '{REDACTED}', 'x': 1}}"
+
+
+def test_an_adversarial_access_record_is_written_promptly(service_logs):
+    """The whole path an access line takes (the filter's per-argument and whole-message redaction, the
+    formatter's, uvicorn's AccessFormatter), for the security review's request."""
+    logs = service_logs(requestor_settings())
+    path = '/api/v1/orders?"token":"' + "\\" * 5_000
+    started = time.perf_counter()
+    logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:50123", "GET", path, "1.1", 400)
+    assert time.perf_counter() - started < SECONDS
+    assert f'127.0.0.1:50123 - "GET /api/v1/orders?"token":"{REDACTED}" 400 Bad Request' in flushed(logs)
+
+
+# --- a JSON-style token in a request's query: uvicorn's access line -----------------------------------
+
+@pytest.mark.parametrize(("query", "request_line"), [
+    ('"token":"x"', '"GET /api/v1/orders?"token":"REDACTED" HTTP/1.1" 200 OK'),
+    # not closed: in the assembled line uvicorn's closing quote closes the value, ` HTTP/1.1` with it
+    ('"token":"s3cr3t-t0ken-value', '"GET /api/v1/orders?"token":"REDACTED" 200 OK'),
+    ('"token":"s3cr3t-t0ken-value\\', '"GET /api/v1/orders?"token":"REDACTED" 200 OK'),
+    # nothing closes it: hidden to the end of the line
+    ("'token':'s3cr3t-t0ken-value", "\"GET /api/v1/orders?'token':'REDACTED"),
+])
+def test_uvicorn_access_line_with_a_json_style_token_in_the_query(service_logs, capsys, query, request_line):
+    """The access record keeps the five arguments uvicorn's AccessFormatter unpacks: one access line,
+    redacted, and no "--- Logging error ---" (Handler.handleError, on the stderr of the moment) instead."""
+    logs = service_logs(requestor_settings())
+    logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:50123", "GET",
+                                             f"/api/v1/orders?{query}", "1.1", 200)
+    text = flushed(logs) + capsys.readouterr().err
+    assert "Logging error" not in text and "Traceback" not in text
+    assert [line for line in text.splitlines() if "127.0.0.1:50123" in line] == \
+        [f"INFO:     127.0.0.1:50123 - {request_line}"]
+    assert "s3cr3t-t0ken-value" not in text
+
+
+async def test_a_real_uvicorn_logs_hostile_request_lines(service_logs, requestor, capsys):
+    """The security review's requests, sent raw (a client library would percent-encode the quotes): each
+    is answered and leaves one redacted access line. Sent before the fix, the first lost its access
+    line to "--- Logging error ---" and the second, with 40 backslashes, held the event loop for 27 s
+    (this one, with 5,000, would never end: the per-test timeout's SIGALRM would, in the regex engine)."""
+    logs = service_logs(requestor_settings())
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(requestor.app, host="127.0.0.1", port=port, lifespan="off",
+                                           log_config=None, log_level="info"))
+    task = asyncio.create_task(server.serve())
+    targets = ['/api/v1/orders?"token":"s3cr3t-t0ken-value', '/api/v1/orders?"token":"' + "\\" * 5_000]
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        for target in targets:
+            started = time.perf_counter()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(f"GET {target} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n".encode())
+            await writer.drain()
+            status_line = (await reader.readline()).decode()
+            writer.close()
+            assert status_line.startswith("HTTP/1.1 "), \
+                f"{target[:40]}…: {status_line!r} after {time.perf_counter() - started:.1f} s"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+    text = flushed(logs) + capsys.readouterr().err
+    assert "Logging error" not in text and "Traceback" not in text and "s3cr3t-t0ken-value" not in text
+    access = [line for line in text.splitlines() if '"GET /api/v1/orders?' in line]
+    assert len(access) == 2 and all(line.startswith("INFO:     127.0.0.1:") for line in access), access
+    assert all('?"token":"REDACTED" ' in line and line.endswith(" OK") for line in access), access
