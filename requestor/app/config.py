@@ -9,8 +9,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.auth.principal import Role
-from shared.auth.tokens import Audience, unverified_claims
+from shared.auth.tokens import Audience, unverified_claims, unverified_key_id
 from shared.config import CommonSettings, service_env_files
+from shared.config.settings import DEV_TOKEN_KEY_ID
 from shared.errors import Unauthorized
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
@@ -64,6 +65,8 @@ class RequestorSettings(CommonSettings):
             claims = unverified_claims(token)
         except Unauthorized as refusal:
             return refusal.reason
+        if unverified_key_id(token) == DEV_TOKEN_KEY_ID:
+            return "it is signed with the built-in development key (mint it with the Processor's AUTH_TOKEN_SECRETS)"
         expires, issued = claims.get("exp"), claims.get("iat")
         if claims.get("role") != Role.SERVICE or claims.get("aud") != Audience.PROCESSOR:
             return f"it must carry role {Role.SERVICE.value!r} and aud {Audience.PROCESSOR.value!r}"

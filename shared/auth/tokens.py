@@ -61,6 +61,15 @@ def unverified_claims(token: str) -> dict[str, Any]:
     return claims
 
 
+def unverified_key_id(token: str) -> str | None:
+    """The key id a token's header names (unchecked: for start-up checks of its shape only)."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError:
+        return None
+    return kid if isinstance(kid, str) else None
+
+
 class TokenSigner:
     def __init__(
         self, keys: Mapping[str, str], *, issuer: str = DEFAULT_ISSUER, leeway_seconds: float = 30,

@@ -8,6 +8,7 @@ from processor.app.config import DEMO_SELLERS_FILE, ProcessorSettings
 from requestor.app.config import RequestorSettings
 from shared.auth import Role, TokenSigner
 from shared.config.secret_strength import weakness
+from shared.config.settings import DEV_TOKEN_KEY_ID, DEV_TOKEN_SECRET
 
 PROCESSOR_KEYS = {"k-p1": secrets.token_urlsafe(32)}
 REQUESTOR_KEYS = {"k-r1": secrets.token_urlsafe(32)}
@@ -58,6 +59,7 @@ WEAK = {"k-1": "a" * 40}
 SHARED_UNDER_TWO_IDS = {"k-1": PROCESSOR_KEYS["k-p1"], "k-2": PROCESSOR_KEYS["k-p1"]}
 FOREIGN_AUDIENCE = TokenSigner(PROCESSOR_KEYS).issue(Role.BUYER, "S-1", ttl_seconds=3600)
 EXPIRED = TokenSigner(PROCESSOR_KEYS).issue(Role.SERVICE, "requestor", ttl_seconds=60, now=1_000_000)
+DEV_SIGNED = TokenSigner({DEV_TOKEN_KEY_ID: DEV_TOKEN_SECRET}).issue(Role.SERVICE, "requestor", ttl_seconds=3600)
 
 
 @pytest.mark.parametrize("overrides, refusal", [
@@ -94,6 +96,7 @@ def test_each_unsafe_processor_setting_is_refused_by_name(tmp_path, overrides, r
     ({"processor_auth_token": "not-a-token"}, "PROCESSOR_AUTH_TOKEN is not a usable service token"),
     ({"processor_auth_token": FOREIGN_AUDIENCE}, "role 'service' and aud 'dcent-processor'"),
     ({"processor_auth_token": EXPIRED}, "expired"),
+    ({"processor_auth_token": DEV_SIGNED}, "built-in development key"),
     ({"grpc_tls_enabled": False}, "GRPC_TLS_ENABLED"),
     ({"api_base_url": "http://main-api.internal"}, "API_BASE_URL must be https"),
     ({"auth_token_secrets": WEAK}, "AUTH_TOKEN_SECRETS"),
