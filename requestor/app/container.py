@@ -86,6 +86,9 @@ class Requestor:
 
     async def start(self) -> None:
         announce(self.settings, "requestor")
+        if self.settings.auth_required and self.settings.processor_auth_token is None:
+            log.warning("requestor: authentication is on but PROCESSOR_AUTH_TOKEN is unset: a Processor that "
+                        "checks tokens will refuse every call (docs/security.md)")
         await upgrade_to_head(self.engine, MIGRATIONS)
         self.queue.start()
         self.messaging.start()
