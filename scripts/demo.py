@@ -11,7 +11,7 @@ import uuid
 
 import httpx
 
-from scripts.run_stack import PROCESSOR_PORT, REQUESTOR_PORT, ROOT, banner, start_stack, supervise
+from scripts.run_stack import PROCESSOR_PORT, REQUESTOR_PORT, ROOT, banner, parse_arguments, start_stack, supervise
 from shared.utils.service_process import ServiceProcess
 
 ORDERS = [
@@ -22,6 +22,7 @@ ORDERS = [
 
 
 def main() -> int:
+    parse_arguments(__doc__)
     stack = start_stack()
     kafka = ["--kafka", stack.kafka] if stack.kafka else ["--no-kafka"]
     stack.add(ServiceProcess(

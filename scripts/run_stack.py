@@ -6,6 +6,7 @@ Settings come from the environment and each service's .env.local, as when starte
 """
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
@@ -118,7 +119,18 @@ def banner(stack: Stack) -> str:
     )
 
 
+def parse_arguments(description: str | None, argv: list[str] | None = None) -> None:
+    """--help, before anything starts. Ports and settings come from the environment."""
+    argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="environment: PROCESSOR_HTTP_PORT (8001) and REQUESTOR_HTTP_PORT (8000) choose the HTTP ports "
+               "(they override HTTP_PORT in .env.local); KAFKA_ENABLED=false or KAFKA_BOOTSTRAP_SERVERS skip the "
+               "local broker; every other setting as in the README's configuration table.",
+    ).parse_args(argv)
+
+
 def main() -> int:
+    parse_arguments(__doc__)
     stack = start_stack()
     return supervise(stack, banner(stack))
 
