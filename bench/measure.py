@@ -21,10 +21,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import bare_grpc
+from devtools.service_process import ServiceProcess, Stack, free_port
 from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.utils.grpc_options import CLIENT_OPTIONS
-from shared.utils.service_process import ServiceProcess, Stack, free_port
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_load.lua"
 WRK_CONNECTIONS = 32

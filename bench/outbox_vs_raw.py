@@ -20,14 +20,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import DeclarativeBase
 
+from devtools.local_broker import LocalBroker
+from devtools.service_process import free_port
 from shared.config import CommonSettings
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.messaging.kafka_client import KafkaPublisher, make_producer
-from shared.messaging.local_broker import LocalBroker
 from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin, envelope
 from shared.messaging.topics import Key, Message, Topic, topic_names
 from shared.models.common import utcnow
-from shared.utils.service_process import free_port
 
 
 class Base(DeclarativeBase):

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from bench import measure
 from bench.report import write_report
-from shared.messaging.local_broker import LocalBroker
+from devtools.local_broker import LocalBroker
+from devtools.service_process import ServiceProcess, free_port, launch_stack
 from shared.messaging.topics import Topic
-from shared.utils.service_process import ServiceProcess, free_port, launch_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 

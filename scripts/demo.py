@@ -11,8 +11,8 @@ import uuid
 
 import httpx
 
+from devtools.service_process import ServiceProcess
 from scripts.run_stack import PROCESSOR_PORT, REQUESTOR_PORT, ROOT, banner, parse_arguments, start_stack, supervise
-from shared.utils.service_process import ServiceProcess
 
 ORDERS = [
     {"Industry": "construction", "Location": {"lat": 40.7128, "lng": -74.006}, "Description": "Steel beams, 40 pcs"},

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.messaging.local_broker import LocalBroker, port_open
+from devtools.local_broker import LocalBroker, port_open
+from devtools.service_process import ServiceProcess
 from shared.messaging.topics import Topic
-from shared.utils.service_process import ServiceProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,14 +14,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from devtools.local_broker import LocalBroker
+from devtools.service_process import free_port
 from processor.app.config import ProcessorSettings
 from processor.app.container import Processor
 from processor.app.factory import create_app as create_processor_app
 from requestor.app.config import RequestorSettings
 from requestor.app.container import Requestor
 from requestor.app.factory import create_app as create_requestor_app
-from shared.messaging.local_broker import LocalBroker
-from shared.utils.service_process import free_port
 
 PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"

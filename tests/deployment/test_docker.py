@@ -22,6 +22,20 @@ def instructions(dockerfile: Path) -> list[tuple[str, str]]:
             for line in (raw.strip() for raw in text.splitlines()) if line and not line.startswith("#")]
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_an_image_copies_only_what_runs_and_no_development_tooling(service):
+    """Issue 15: the stack launcher and the local broker live in devtools/, which no image copies
+    and no runtime module imports."""
+    copied = {source for kind, args in instructions(DOCKER / f"{service}.dockerfile")
+              if kind == "COPY" and "--from=" not in args for source in shlex.split(args)[:-1]}
+    assert copied == {"pyproject.toml", "uv.lock", "README.md", "LICENSE", "shared", service}
+    runtime = [*(ROOT / "shared").rglob("*.py"), *(ROOT / service).rglob("*.py")]
+    importing = [str(p.relative_to(ROOT)) for p in runtime
+                 if re.search(r"^\s*(from|import) (devtools|scripts|tests|bench)\b", p.read_text(), re.MULTILINE)]
+    assert importing == []
+    assert not [p for p in runtime if p.name in ("service_process.py", "local_broker.py")]
+
+
 @pytest.fixture(scope="module")
 def compose() -> dict:
     return yaml.safe_load((DOCKER / "docker-compose.yml").read_text())

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.service_process import ENDED_BY_ITSELF, Stack, launch_stack
 from shared.auth import Role, TokenSigner
-from shared.utils.service_process import ENDED_BY_ITSELF, Stack, launch_stack
 from tests.pki import make_certs
 
 ROOT = Path(__file__).resolve().parents[2]

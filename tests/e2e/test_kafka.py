@@ -6,8 +6,8 @@ import uuid
 import httpx
 import pytest
 
-from shared.messaging.local_broker import LocalBroker
-from shared.utils.service_process import ENDED_BY_ITSELF, free_port, launch_stack
+from devtools.local_broker import LocalBroker
+from devtools.service_process import ENDED_BY_ITSELF, free_port, launch_stack
 from tests.e2e.topic_reader import SIX_TOPICS, TopicReader
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.utils.service_process import ENDED_BY_ITSELF, launch_stack
+from devtools.service_process import ENDED_BY_ITSELF, launch_stack
 from tests.shared.test_log_redaction import BUYER_JWT, GOOGLE_API_KEY, JWT_SIGNATURE, WEBHOOK_KEY, WEBHOOK_TOKEN
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from shared.utils.service_process import ServiceProcess
+from devtools.service_process import ServiceProcess
 from tests.e2e.conftest import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("db_backend")]

@@ -2,6 +2,7 @@
 import httpx
 import pytest
 
+from devtools.service_process import free_port
 from processor.app.adapters.google_distance_matrix import DistanceMatrixClient, RoadDistance
 from processor.app.config import DEMO_SELLERS_FILE
 from processor.app.db.tables import Base
@@ -17,7 +18,6 @@ from processor.app.services.seller_selection import SellerSelector
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.models.orders import Location, OrderDetails
 from shared.utils.geo import haversine_km
-from shared.utils.service_process import free_port
 
 NY = Location(lat=40.7128, lng=-74.0060)
 BOSTON = SellerCandidate("S-BOSTON", "Boston", 42.3601, -71.0589)

@@ -4,7 +4,7 @@ from functools import partial
 
 import pytest
 
-from shared.utils.service_process import free_port
+from devtools.service_process import free_port
 from shared.utils.task_queue import Priority
 from tests.conftest import processor_of, requestor_of
 

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from shared.utils.service_process import free_port
+from devtools.service_process import free_port
 
 pytestmark = pytest.mark.usefixtures("db_backend")
 SEED_INITIATE = {"OrderReqId": "ORD-001", "SessionID": "SESSION-123", "Notification type": "GChat"}

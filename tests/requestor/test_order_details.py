@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import pytest
 
-from shared.utils.service_process import free_port
+from devtools.service_process import free_port
 from tests.conftest import processor_of
 
 LIMIT = 1024 * 1024  # the documented cap on the main API's answer (README, docs/security.md)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 
+from devtools.service_process import free_port
 from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
-from shared.utils.service_process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC = Path(sys.executable).parent / "alembic"  # the CLI of the environment running the tests

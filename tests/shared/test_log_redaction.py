@@ -21,6 +21,7 @@ import pytest
 import uvicorn
 from pydantic import SecretStr
 
+from devtools.service_process import free_port
 from processor.app.adapters.google_chat import GoogleChatNotifier
 from processor.app.adapters.google_distance_matrix import DistanceMatrixClient
 from processor.app.config import ProcessorSettings
@@ -36,7 +37,6 @@ from shared.utils.log_redaction import (
     redact_values,
     secret_values,
 )
-from shared.utils.service_process import free_port
 
 GOOGLE_API_KEY = "AIzaSyTEST-google-api-key-0123456789abc"
 ADMIN_API_KEY = "admin-key-for-the-log-tests-0123456789"

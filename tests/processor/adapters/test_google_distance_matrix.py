@@ -63,7 +63,7 @@ async def test_request_denied_is_not_retried(fake_google):
 
 
 async def test_unreachable_api_raises_after_retries():
-    from shared.utils.service_process import free_port
+    from devtools.service_process import free_port
 
     async with httpx.AsyncClient() as http:
         down = DistanceMatrixClient(http, f"http://127.0.0.1:{free_port()}", "k", backoff_initial=0.01)

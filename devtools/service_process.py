@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 # Exit codes of a service that ended by itself after SIGTERM (uvicorn re-raises the signal once shut
 # down: -15), as opposed to the SIGKILL stop() sends when it does not.
 ENDED_BY_ITSELF = frozenset({0, -signal.SIGTERM})
