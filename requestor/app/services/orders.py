@@ -16,6 +16,14 @@ from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.order_details import OrderDetailsSource
 from requestor.app.services.update_requests import RequestUpdater
+from requestor.app.views import (
+    FollowUpView,
+    OrderList,
+    OrderListItem,
+    OrderView,
+    ProposalView,
+    TimelineEntry,
+)
 from shared.auth import ANYONE, Principal
 from shared.db.engine import write_session
 from shared.errors import Conflict, DomainError, Forbidden, order_not_found
@@ -25,14 +33,6 @@ from shared.models.common import utcnow
 from shared.models.orders import InitiateRequest, OrderSummary
 from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest, FollowUpReceipt
 from shared.models.states import TERMINAL_ORDER_STATES, OrderState
-from shared.models.views import (
-    FollowUpView,
-    OrderList,
-    OrderListItem,
-    OrderView,
-    ProposalView,
-    TimelineEntry,
-)
 
 PROPOSALS_PAGE = 100  # proposals in one order view unless the buyer asks for another page size
 PROPOSALS_PAGE_MAX = 1000
