@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from typing import Any, TypeVar
 
 from shared.errors import Overloaded
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -89,12 +87,6 @@ class PriorityTaskQueue:
         self._queue.put_nowait(_Job(int(priority), deadline, next(self._arrivals), run, future, name))
         return future
 
-    def spawn(
-        self, run: Callable[[], Awaitable[Any]], *, priority: Priority, deadline: float = math.inf, name: str = ""
-    ) -> None:
-        """Fire and forget: nobody awaits the result, so failures are logged here."""
-        self.submit(run, priority=priority, deadline=deadline, name=name).add_done_callback(_log_failure)
-
     async def run(
         self, run: Callable[[], Awaitable[T]], *, priority: Priority, deadline: float = math.inf, name: str = "",
         always_admit: bool = False,
@@ -139,7 +131,3 @@ class PriorityTaskQueue:
         while not self._queue.empty():
             self._queue.get_nowait().future.cancel()
 
-
-def _log_failure(future: asyncio.Future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("background job failed", exc_info=future.exception())

@@ -31,7 +31,3 @@ class EventLog(TailableOrderLog):
             order_req_id=order.order_req_id, seq=order.last_seq, event_id=str(uuid.uuid4()),
             event_type=event_type, occurred_at=utcnow(), payload=payload,
         )
-
-    @property
-    def open_subscriptions(self) -> int:
-        return self.wakeups.readers

@@ -11,7 +11,6 @@ from processor.app.db.tables import Invitation, Order
 from processor.app.services.notify import NoticeDispatcher, NoticeKind, SellerNotice
 from processor.app.services.order_store import OrderStore
 from processor.app.services.rules import (
-    ACTIVE_ORDER_STATES,
     close_open_proposals,
     effective_state,
     live_lock,
@@ -74,12 +73,6 @@ class OrderService:
                 for i in invitations
             ],
         )
-
-    async def active_orders(self) -> list[Order]:
-        async with self._store.sessions() as session:
-            return list((await session.scalars(
-                select(Order).where(Order.state.in_([s.value for s in ACTIVE_ORDER_STATES])).order_by(Order.expires_at)
-            )).all())
 
     # --- initiate and select ---------------------------------------------------------------
 
