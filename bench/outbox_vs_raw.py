@@ -26,7 +26,7 @@ from shared.config import CommonSettings
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.messaging.kafka_client import KafkaPublisher, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin, envelope
-from shared.messaging.topics import Key, Message, Topic, topic_names
+from shared.messaging.topics import KafkaMessage, Key, Topic, topic_names
 from shared.models.common import utcnow
 
 
@@ -38,10 +38,10 @@ class BenchOutbox(OutboxRowMixin, Base):
     pass
 
 
-def messages(n: int) -> list[Message]:
+def messages(n: int) -> list[KafkaMessage]:
     now = utcnow()
     return [
-        Message(Topic.SELLER_ACKNOWLEDGEMENTS, Key.PRP_SUBMISSION, str(uuid.uuid4()), "ProposalSubmissions",
+        KafkaMessage(Topic.SELLER_ACKNOWLEDGEMENTS, Key.PRP_SUBMISSION, str(uuid.uuid4()), "ProposalSubmissions",
                 "ORD-BENCH", now,
                 {"seq": i, "proposal_id": f"P-{i}", "seller_id": "SELLER-001", "state": "Submitted",
                  "data": {"ProposalID": f"P-{i}", "Price": 1000.0 + i, "DeliveryDate": "2025-11-01T00:00:00Z"}})

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db.engine import write_session
 from shared.db.types import JsonColumn, UtcDateTime
-from shared.messaging.topics import Message, Topic
+from shared.messaging.topics import KafkaMessage, Topic
 from shared.models.common import utcnow
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Outbox:
         self.row_type = row_type
         self._wake = asyncio.Event()
 
-    async def stage(self, session: AsyncSession, messages: list[Message]) -> None:
+    async def stage(self, session: AsyncSession, messages: list[KafkaMessage]) -> None:
         """One INSERT of every message, in the caller's transaction (ids keep their order)."""
         if messages:
             await session.execute(insert(self.row_type), [{

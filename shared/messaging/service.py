@@ -10,7 +10,7 @@ from shared.config import CommonSettings
 from shared.db.engine import write_session
 from shared.messaging.kafka_client import KafkaPublisher
 from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin
-from shared.messaging.topics import Message, topic_names
+from shared.messaging.topics import KafkaMessage, topic_names
 
 
 class Messaging:
@@ -36,7 +36,7 @@ class Messaging:
         )
         self._task: asyncio.Task | None = None
 
-    async def stage(self, session: AsyncSession, messages: list[Message]) -> None:
+    async def stage(self, session: AsyncSession, messages: list[KafkaMessage]) -> None:
         if self.enabled and messages:
             await self.outbox.stage(session, messages)
 
@@ -44,7 +44,7 @@ class Messaging:
         if self.enabled:
             self.outbox.written()
 
-    async def record(self, messages: list[Message]) -> None:
+    async def record(self, messages: list[KafkaMessage]) -> None:
         """Messages not tied to a state change (a refusal): their own transaction."""
         if not self.enabled:
             return

@@ -34,7 +34,7 @@ def topic_names(settings: CommonSettings) -> dict[Topic, str]:
 
 
 @dataclass(frozen=True)
-class Message:
+class KafkaMessage:
     """One Kafka message to publish: (topic, key) and the envelope's fields."""
 
     topic: Topic
@@ -47,13 +47,13 @@ class Message:
 
 
 def _from_event(event: OrderEvent, topic: Topic, key: Key, recipient: str = "", *,
-                hide: frozenset[str] = frozenset(), **extra: Any) -> Message:
+                hide: frozenset[str] = frozenset(), **extra: Any) -> KafkaMessage:
     # One order event becomes messages on several topics, and may fan out to several sellers:
     # each message gets its own id, derived from the event's (stable across redeliveries), so a
     # consumer can drop duplicates by event_id alone. (order_req_id, payload.seq) names the event.
     event_id = str(uuid.uuid5(uuid.UUID(event.event_id), f"{topic}:{recipient}"))
     payload = {"seq": event.seq, **event.payload.model_dump(mode="json", exclude=set(hide)), **extra}
-    return Message(topic, key, event_id, event.event_type.value, event.order_req_id, event.occurred_at, payload)
+    return KafkaMessage(topic, key, event_id, event.event_type.value, event.order_req_id, event.occurred_at, payload)
 
 
 BUYER_UPDATES = frozenset({
@@ -63,7 +63,7 @@ BUYER_UPDATES = frozenset({
 })
 
 
-def requestor_messages(event: OrderEvent) -> list[Message]:
+def requestor_messages(event: OrderEvent) -> list[KafkaMessage]:
     """What the Requestor publishes when it applies a streamed event (the buyer's side)."""
     if event.event_type is EventType.REQUEST_SUBMISSIONS:
         return [_from_event(event, Topic.BUYER_ACKNOWLEDGEMENTS, Key.ORD_SUBMISSION)]
@@ -74,7 +74,7 @@ def requestor_messages(event: OrderEvent) -> list[Message]:
     return []
 
 
-def processor_messages(event: OrderEvent, order_details: dict[str, Any]) -> list[Message]:
+def processor_messages(event: OrderEvent, order_details: dict[str, Any]) -> list[KafkaMessage]:
     """What the Processor publishes for an event it appends (the sellers' side)."""
     payload = event.payload
     # A message to one seller carries that seller's part only: never who else was invited.
@@ -102,9 +102,9 @@ def processor_messages(event: OrderEvent, order_details: dict[str, Any]) -> list
 
 
 def refusal_message(topic: Topic, key: Key, order_req_id: str, action: str, status: int, reason: str,
-                    request: dict[str, Any], occurred_at: Any) -> Message:
+                    request: dict[str, Any], occurred_at: Any) -> KafkaMessage:
     """A refused request (PRP_FAILURES or REQ_failures): what was asked and why it was refused."""
-    return Message(
+    return KafkaMessage(
         topic, key, str(uuid.uuid4()), f"{action}Refused", order_req_id, occurred_at,
         {"action": action, "status": status, "reason": reason, "request": request},
     )

@@ -24,7 +24,7 @@ from processor.app.services.event_log import EventLog
 from shared.db.shared_transaction import SharedTransaction
 from shared.errors import order_not_found
 from shared.messaging.service import Messaging
-from shared.messaging.topics import Message, processor_messages
+from shared.messaging.topics import KafkaMessage, processor_messages
 from shared.models.events import OrderEvent
 from shared.models.states import EventType
 
@@ -36,7 +36,7 @@ class OrderChange:
     order: Order | None
     log: EventLog
     events: list[OrderEvent] = field(default_factory=list)
-    messages: list[Message] = field(default_factory=list)
+    messages: list[KafkaMessage] = field(default_factory=list)
 
     @property
     def existing(self) -> Order:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin
-from shared.messaging.topics import Key, Message, Topic
+from shared.messaging.topics import KafkaMessage, Key, Topic
 from shared.models.common import utcnow
 
 
@@ -56,8 +56,8 @@ async def relay_parts(tmp_path):
 async def stage(sessions, outbox, n, start=0):
     async with sessions() as session, session.begin():
         await outbox.stage(session, [
-            Message(Topic.PRP_FAILURES, Key.PRP_SUBMISSION, f"id-{i}", "ProposalSubmissionRefused", "ORD-1", utcnow(),
-                    {"i": i})
+            KafkaMessage(Topic.PRP_FAILURES, Key.PRP_SUBMISSION, f"id-{i}", "ProposalSubmissionRefused", "ORD-1",
+                         utcnow(), {"i": i})
             for i in range(start, start + n)
         ])
 
