@@ -14,7 +14,7 @@ from shared.errors import DomainError
 from shared.utils.body_limit import BodySizeLimit
 from shared.utils.health import ReadinessCheck, health_router
 from shared.utils.http_errors import domain_error_response, install_error_handlers, validation_error_response
-from shared.utils.idempotency import IdempotencyKeys, IdempotentService
+from shared.utils.idempotency_keys import IdempotencyKeys, IdempotentService
 
 
 class Service(IdempotentService, Protocol):

@@ -105,7 +105,7 @@ async def test_an_unfinished_claim_is_taken_over_only_after_the_longest_request(
 async def test_the_answer_is_kept_before_the_client_sees_it_end():
     """A retry sent the moment the first answer arrives must find it stored, not 'still running'."""
     from shared.db.idempotency import Claimed
-    from shared.utils.idempotency import IdempotencyKeys
+    from shared.utils.idempotency_keys import IdempotencyKeys
 
     happened: list[str] = []
 
