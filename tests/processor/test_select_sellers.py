@@ -6,7 +6,7 @@ from devtools.service_process import free_port
 from processor.app.adapters.google_distance_matrix import DistanceMatrixClient, RoadDistance
 from processor.app.config import DEMO_SELLERS_FILE
 from processor.app.db.tables import Base
-from processor.app.services.select_sellers import SellerCandidate, by_directory_order, by_great_circle, road_selection
+from processor.app.services.selection_rules import SellerCandidate, by_directory_order, by_great_circle, road_selection
 from processor.app.services.seller_directory import (
     SellerDirectory,
     SellerRecord,

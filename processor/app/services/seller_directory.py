@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from processor.app.db.tables import Seller, SellerIndustry
-from processor.app.services.select_sellers import SellerCandidate
+from processor.app.services.selection_rules import SellerCandidate
 from shared.db.engine import write_session
 from shared.errors import InvalidInput, NotFound
 from shared.models.common import Identifier

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from processor.app.adapters.google_distance_matrix import DistanceMatrixClient, DistanceMatrixError
-from processor.app.services.select_sellers import (
+from processor.app.services.selection_rules import (
     Selection,
     SellerCandidate,
     by_directory_order,

@@ -1,4 +1,5 @@
-"""_SelectSellers' rules, as pure functions over candidates the directory found.
+"""Seller selection rules, as pure functions over candidates the directory found (_SelectSellers,
+in seller_selection.py, applies them).
 
 1. Active sellers of the order's industry (all industries when it names none).
 2. No location: the first by seller id — deterministic, source "directory".
