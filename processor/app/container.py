@@ -25,10 +25,10 @@ from processor.app.services.followups import FollowUpService
 from processor.app.services.notify import NoticeDispatcher
 from processor.app.services.order_store import OrderStore
 from processor.app.services.orders import OrderService
+from processor.app.services.proposals import ProposalService
 from processor.app.services.seller_directory import SellerDirectory, read_sellers_file
 from processor.app.services.seller_selection import SellerSelector
 from processor.app.services.seller_views import SellerViews
-from processor.app.services.update_proposals import ProposalService
 from shared.auth import Role, TokenSigner
 from shared.auth.grpc_auth import TokenInterceptor, server_credentials
 from shared.auth.http import Authenticator, authenticator_for

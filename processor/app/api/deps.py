@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from processor.app.container import Processor
 from processor.app.services.followups import FollowUpService
 from processor.app.services.orders import OrderService
-from processor.app.services.update_proposals import ProposalService
+from processor.app.services.proposals import ProposalService
 from shared.auth import Principal
 from shared.auth.http import bearer_scheme
 

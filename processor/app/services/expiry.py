@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from processor.app.db.tables import EditLock, Order
 from processor.app.services.orders import OrderService
+from processor.app.services.proposals import ProposalService
 from processor.app.services.rules import ACTIVE_ORDER_STATES
-from processor.app.services.update_proposals import ProposalService
 from shared.models.common import utcnow
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from processor.app.db.tables import FollowUp, Proposal
 from processor.app.services.notify import NoticeDispatcher, NoticeKind, SellerNotice
 from processor.app.services.order_store import OrderChange, OrderStore
+from processor.app.services.proposals import owned_proposal
 from processor.app.services.rules import effective_state, require_invited
-from processor.app.services.update_proposals import owned_proposal
 from shared.errors import Conflict, TooManyRequests
 from shared.models.common import utcnow
 from shared.models.events import FollowUpPayload
