@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from requestor.app.adapters.order_details import OrderDetailsSource
 from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
 from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
-from requestor.app.services.order_details import OrderDetailsSource
 from requestor.app.services.update_requests import RequestUpdater
 from requestor.app.views import (
     FollowUpView,
