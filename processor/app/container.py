@@ -31,9 +31,9 @@ from processor.app.services.seller_selection import SellerSelector
 from processor.app.services.seller_views import SellerViews
 from shared.auth import Role, TokenSigner
 from shared.auth.grpc_auth import TokenInterceptor, server_credentials
-from shared.auth.http import Authenticator, authenticator_for
-from shared.auth.profile import announce
+from shared.auth.http import Authenticator
 from shared.auth.tokens import Audience
+from shared.config.profile import announce
 from shared.db.engine import LOCK_WAIT_SECONDS, make_engine, make_sessionmaker
 from shared.db.idempotency import IdempotencyStore
 from shared.db.migrate import upgrade_to_head
@@ -109,7 +109,8 @@ class Processor:
             OrderStreamingServicer(orders, events),
             OrderNonStreamingServicer(orders, followups, queue),
             host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
-            interceptors=[TokenInterceptor(authenticator_for(settings, Audience.PROCESSOR, [Role.SERVICE]))]
+            interceptors=[TokenInterceptor(
+                Authenticator(settings.verifying_signer(), audience=Audience.PROCESSOR, roles=[Role.SERVICE]))]
             if settings.auth_required else [],
             credentials=_grpc_credentials(settings), health_port=settings.grpc_health_port,
             reflection_served=settings.reflection_served,
@@ -117,7 +118,7 @@ class Processor:
         return cls(
             settings, engine, sessions, queue, events, messaging, directory, http, chat, SellerViews(sessions), orders,
             proposals, followups, sweeper, grpc_server,
-            sellers_auth=authenticator_for(settings, Audience.PROCESSOR, [Role.SELLER]),
+            sellers_auth=Authenticator(settings.verifying_signer(), audience=Audience.PROCESSOR, roles=[Role.SELLER]),
             # A seller request does database work only: at most the write lock's wait, then its own.
             idempotency=IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
                                          max_per_caller=settings.idempotency_max_keys_per_caller,

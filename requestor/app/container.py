@@ -19,10 +19,10 @@ from requestor.app.services.orders import BuyerOrders
 from requestor.app.services.update_requests import RequestUpdater
 from shared.auth import Role
 from shared.auth.grpc_auth import bearer_metadata, channel_credentials
-from shared.auth.http import Authenticator, authenticator_for
-from shared.auth.profile import announce
+from shared.auth.http import Authenticator
 from shared.auth.tickets import StreamTickets
 from shared.auth.tokens import Audience
+from shared.config.profile import announce
 from shared.db.engine import LOCK_WAIT_SECONDS, make_engine, make_sessionmaker
 from shared.db.idempotency import IdempotencyStore
 from shared.db.migrate import upgrade_to_head
@@ -74,7 +74,7 @@ class Requestor:
             action_wait_seconds=settings.action_wait_seconds,
         )
         return cls(settings, engine, channel, queue, messaging, updater, streams, orders,
-                   authenticator_for(settings, Audience.REQUESTOR, [Role.BUYER]),
+                   Authenticator(settings.verifying_signer(), audience=Audience.REQUESTOR, roles=[Role.BUYER]),
                    IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
                                     max_per_caller=settings.idempotency_max_keys_per_caller,
                                     stale_after=timedelta(seconds=2 * _longest_request_seconds(settings))),

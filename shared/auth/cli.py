@@ -22,8 +22,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.auth.principal import Role
-from shared.auth.tokens import DEFAULT_ISSUER, TokenSigner
-from shared.config.settings import DEV_TOKEN_KEY_ID, DEV_TOKEN_SECRET, MAX_TOKEN_HOURS
+from shared.auth.tokens import DEFAULT_ISSUER, DEV_TOKEN_KEY_ID, DEV_TOKEN_SECRET, MAX_TOKEN_HOURS, TokenSigner
 
 ROLES = [r.value for r in Role if r is not Role.ANYONE]
 

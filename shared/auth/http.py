@@ -7,7 +7,6 @@ from fastapi.security import HTTPBearer
 
 from shared.auth.principal import ANYONE, Principal, Role
 from shared.auth.tokens import Audience, TokenSigner
-from shared.config import CommonSettings
 from shared.errors import Forbidden, Unauthorized
 
 # auto_error=False: the Authenticator decides (authentication may be off), and its refusals
@@ -51,6 +50,3 @@ class Authenticator:
             return f"{principal.role}:{authorization or ''}"
         return f"{principal.role}:{principal.subject}"
 
-
-def authenticator_for(settings: CommonSettings, audience: Audience, roles: Collection[Role]) -> Authenticator:
-    return Authenticator(settings.token_signer() if settings.auth_required else None, audience=audience, roles=roles)

@@ -26,6 +26,10 @@ from shared.errors import Unauthorized
 
 ALGORITHM = "HS256"
 DEFAULT_ISSUER = "dcent-communicator"
+# The development key: fine on a laptop, refused by the production profile.
+DEV_TOKEN_KEY_ID = "dev"
+DEV_TOKEN_SECRET = "dev-token-secret-not-for-production"
+MAX_TOKEN_HOURS = 8760  # a year: the longest lifetime the production profile accepts
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud")
 KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")

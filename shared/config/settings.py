@@ -11,14 +11,11 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.auth.tokens import DEFAULT_ISSUER, KEY_ID, TokenSigner
+from shared.auth.tokens import DEFAULT_ISSUER, DEV_TOKEN_KEY_ID, DEV_TOKEN_SECRET, KEY_ID, MAX_TOKEN_HOURS, TokenSigner
 from shared.config.secret_strength import weakness
 
-# Development defaults: fine on a laptop, refused by the production profile.
-DEV_TOKEN_KEY_ID = "dev"
-DEV_TOKEN_SECRET = "dev-token-secret-not-for-production"
+__all__ = ["DEV_TOKEN_KEY_ID", "DEV_TOKEN_SECRET", "MAX_TOKEN_HOURS", "CommonSettings", "service_env_files"]
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
-MAX_TOKEN_HOURS = 8760  # a year: the longest lifetime the production profile accepts
 
 
 def service_env_files(service_dir: Path) -> tuple[Path, ...]:
@@ -107,6 +104,10 @@ class CommonSettings(BaseSettings):
             issuer=self.auth_token_issuer, leeway_seconds=self.auth_token_leeway_seconds,
             max_lifetime_seconds=self.auth_token_max_hours * 3600,
         )
+
+    def verifying_signer(self) -> TokenSigner | None:
+        """What checks incoming tokens: None while authentication is off (development)."""
+        return self.token_signer() if self.auth_required else None
 
     @property
     def loopback_only(self) -> bool:

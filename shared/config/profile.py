@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 
+from shared.auth.tokens import DEV_TOKEN_SECRET
 from shared.config import CommonSettings
-from shared.config.settings import DEV_TOKEN_SECRET
 
 log = logging.getLogger("dcent.security")
 
