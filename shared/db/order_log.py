@@ -1,5 +1,5 @@
 """A service's per-order event log as its live readers see it: replay from the database, then
-tail (shared.utils.tail), with one poller for events another replica wrote.
+tail (shared.db.tail), with one poller for events another replica wrote.
 
 The Processor's EventLog (gRPC streams) and the Requestor's updater (SSE, waiting actions) read
 the same way from their own `orders` and `order_events` tables.
@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped
 
 from shared.db.event_rows import EventRowMixin
+from shared.db.tail import Wakeups, tail
 from shared.models.events import OrderEvent
-from shared.utils.tail import Wakeups, tail
 
 
 class OrderSeqRow(Protocol):

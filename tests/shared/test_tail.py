@@ -3,9 +3,9 @@ a gap, an overflow or a bare wake-up falls back to the database."""
 import asyncio
 from datetime import UTC, datetime
 
+from shared.db.tail import Subscription, Wakeups, tail
 from shared.models.events import OrderEvent, OrderStatusPayload
 from shared.models.states import EventType, OrderState
-from shared.utils.tail import Subscription, Wakeups, tail
 
 WHEN = datetime(2026, 11, 27, tzinfo=UTC)
 
