@@ -9,25 +9,16 @@ exponential backoff; REQUEST_DENIED, INVALID_REQUEST and the like are not.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+# The port this adapter implements (RoadDistances), defined by the selection rules it serves.
+from processor.app.services.selection_rules import DistanceMatrixError, Point, RoadDistance
+
+__all__ = ["DistanceMatrixClient", "DistanceMatrixError", "RoadDistance"]
 MAX_DESTINATIONS = 25
 PATH = "/maps/api/distancematrix/json"
-Point = tuple[float, float]  # (lat, lng)
-
-
-@dataclass(frozen=True)
-class RoadDistance:
-    status: str  # the element's status: OK, ZERO_RESULTS, NOT_FOUND, ...
-    distance_m: int | None = None
-    duration_s: int | None = None
-
-
-class DistanceMatrixError(Exception):
-    """The API could not answer (after retries): callers fall back to great-circle distance."""
 
 
 class _Retryable(DistanceMatrixError):

@@ -12,10 +12,29 @@ in seller_selection.py, applies them).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from processor.app.adapters.google_distance_matrix import RoadDistance
 from shared.models.orders import Location, RankingSource, SelectedSeller
 from shared.utils.geo import haversine_km
+
+# The port road distances come through (Google Distance Matrix is its adapter: adapters/).
+Point = tuple[float, float]  # (lat, lng)
+
+
+@dataclass(frozen=True)
+class RoadDistance:
+    status: str  # the element's status: OK, ZERO_RESULTS, NOT_FOUND, ...
+    distance_m: int | None = None
+    duration_s: int | None = None
+
+
+class DistanceMatrixError(Exception):
+    """Road distances could not be had (after retries): selection falls back to great-circle distance."""
+
+
+class RoadDistances(Protocol):
+    async def distances(self, origin: Point, destinations: list[Point]) -> list[RoadDistance]:
+        """One RoadDistance per destination, in order; DistanceMatrixError when there are none."""
 
 
 @dataclass(frozen=True, slots=True)

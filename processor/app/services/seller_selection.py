@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from processor.app.adapters.google_distance_matrix import DistanceMatrixClient, DistanceMatrixError
 from processor.app.services.selection_rules import (
+    DistanceMatrixError,
+    RoadDistances,
     Selection,
     SellerCandidate,
     by_directory_order,
@@ -23,7 +24,7 @@ class SellerSelector:
     def __init__(
         self,
         directory: SellerDirectory,
-        distances: DistanceMatrixClient | None,
+        distances: RoadDistances | None,
         *,
         find_max_sel: int,
         search_radius_km: float,
