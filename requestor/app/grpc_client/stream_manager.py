@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from typing import Protocol
 
 import grpc
 
-from requestor.app.services.update_requests import RequestUpdater, SequenceGap
+from shared.models.events import OrderEvent
 from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.proto import convert
@@ -21,9 +22,23 @@ from shared.proto import convert
 log = logging.getLogger(__name__)
 
 
+class SequenceGap(Exception):
+    """The stream skipped a seq: reopen it from the last applied one."""
+
+
+class StreamedEvents(Protocol):
+    """Where a stream's events go (the Requestor's _UpdateRequests): the port this client feeds."""
+
+    async def resume_point(self, order_req_id: str) -> int | None:
+        """The seq to resume the order's stream after, or None when there is nothing to follow."""
+
+    async def apply(self, event: OrderEvent) -> bool:
+        """Apply one event; False when it was a duplicate; SequenceGap when one is missing."""
+
+
 class OrderStreamManager:
     def __init__(
-        self, channel: grpc.aio.Channel, updater: RequestUpdater, *, retry_initial: float, retry_max: float,
+        self, channel: grpc.aio.Channel, updater: StreamedEvents, *, retry_initial: float, retry_max: float,
         metadata: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self._stub = pb_grpc.OrderStreamingServiceStub(channel)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import load_only
 
 from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
+from requestor.app.grpc_client.stream_manager import SequenceGap
 from shared.db.engine import write_session
 from shared.db.order_log import TailableOrderLog
 from shared.messaging.service import Messaging
@@ -30,10 +31,6 @@ from shared.models.events import (
 )
 from shared.models.states import TERMINAL_ORDER_STATES, EventType, OrderState, ProposalState
 from shared.utils.group_commit import GroupCommit
-
-
-class SequenceGap(Exception):
-    """The stream skipped a seq: reopen it from the last applied one."""
 
 
 def _apply_status(order: Order, payload: OrderStatusPayload) -> None:
