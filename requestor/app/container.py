@@ -68,18 +68,19 @@ class Requestor:
             OrderDetailsSource(settings.api_base_url, timeout=settings.api_timeout_seconds, queue=queue)
             if settings.api_base_url else None
         )
-        orders = BuyerOrders(
-            sessions, ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds, metadata=metadata),
-            streams, updater, details, messaging,
-            action_wait_seconds=settings.action_wait_seconds,
+        processor = ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds, metadata=metadata)
+        return cls(
+            settings=settings, engine=engine, channel=channel, queue=queue, messaging=messaging,
+            updater=updater, streams=streams,
+            orders=BuyerOrders(sessions, processor, streams, updater, details, messaging,
+                               action_wait_seconds=settings.action_wait_seconds),
+            buyers_auth=Authenticator(settings.verifying_signer(), audience=Audience.REQUESTOR, roles=[Role.BUYER]),
+            idempotency=IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
+                                         max_per_caller=settings.idempotency_max_keys_per_caller,
+                                         stale_after=timedelta(seconds=2 * _longest_request_seconds(settings))),
+            stream_tickets=StreamTickets(settings.token_signer(), audience=Audience.REQUESTOR,
+                                         ttl_seconds=settings.stream_ticket_seconds),
         )
-        return cls(settings, engine, channel, queue, messaging, updater, streams, orders,
-                   Authenticator(settings.verifying_signer(), audience=Audience.REQUESTOR, roles=[Role.BUYER]),
-                   IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
-                                    max_per_caller=settings.idempotency_max_keys_per_caller,
-                                    stale_after=timedelta(seconds=2 * _longest_request_seconds(settings))),
-                   StreamTickets(settings.token_signer(), audience=Audience.REQUESTOR,
-                                 ttl_seconds=settings.stream_ticket_seconds))
 
     def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
         return self.buyers_auth.caller(headers.get("authorization"))
@@ -92,12 +93,12 @@ class Requestor:
         await upgrade_to_head(self.engine, MIGRATIONS)
         self.queue.start()
         self.messaging.start()
-        self.updater.log.start()
+        self.updater.start()
         resumed = await self.orders.resume_streams()
         log.info("following %d open orders on %s", resumed, self.settings.processor_grpc_target)
 
     async def stop(self) -> None:
-        self.updater.log.close()  # live readers (SSE) end; browsers reconnect with Last-Event-ID
+        self.updater.close_readers()
         await self.streams.close()
         await self.updater.close()
         await self.queue.close()

@@ -16,7 +16,7 @@ from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
 from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.update_requests import RequestUpdater
-from requestor.app.views import (
+from requestor.app.services.views import (
     FollowUpView,
     OrderList,
     OrderListItem,
@@ -243,7 +243,7 @@ class BuyerOrders:
 
     async def _caught_up(self, order_req_id: str, seq: int) -> None:
         """Read-your-writes: wait (bounded) until the stream has applied the action's event."""
-        with self._updater.log.wakeups.subscribe(order_req_id) as subscription:
+        with self._updater.applied_wakeups(order_req_id) as subscription:
             try:
                 async with asyncio.timeout(self._action_wait):
                     while True:

@@ -10,6 +10,9 @@ beyond `last_seq + 1` means a gap, and the stream is reopened from `last_seq`.
 """
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import AbstractContextManager
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import load_only
@@ -18,6 +21,7 @@ from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
 from requestor.app.grpc_client.stream_manager import SequenceGap
 from shared.db.engine import write_session
 from shared.db.order_log import TailableOrderLog
+from shared.db.tail import Subscription
 from shared.messaging.service import Messaging
 from shared.messaging.topics import requestor_messages
 from shared.models.common import utcnow
@@ -82,8 +86,24 @@ class RequestUpdater:
         self._sessions = sessions
         self._messaging = messaging
         # Read and tailed by SSE and by actions waiting for their event; woken after each apply.
-        self.log = TailableOrderLog(sessions, Order, OrderEventRow, poll_seconds=poll_seconds)
+        self._log = TailableOrderLog(sessions, Order, OrderEventRow, poll_seconds=poll_seconds)
         self._group = GroupCommit(self.apply_batch)
+
+    def start(self) -> None:
+        """Start polling for events another replica applied, so this one's readers see them too."""
+        self._log.start()
+
+    def close_readers(self) -> None:
+        """End every SSE stream (shutdown): browsers reconnect with Last-Event-ID, here or elsewhere."""
+        self._log.close()
+
+    def follow(self, order_req_id: str, after_seq: int) -> AsyncGenerator[OrderEvent]:
+        """The order's applied events after `after_seq`, then live ones; ends after the terminal one."""
+        return self._log.follow(order_req_id, after_seq)
+
+    def applied_wakeups(self, order_req_id: str) -> AbstractContextManager[Subscription]:
+        """Woken whenever an event of the order is applied: for an action waiting for its own."""
+        return self._log.wakeups.subscribe(order_req_id)
 
     async def resume_point(self, order_req_id: str) -> int | None:
         """The seq to resume the order's stream after, or None when there is nothing to follow."""
@@ -138,7 +158,7 @@ class RequestUpdater:
         self._messaging.written()
         for event, outcome in zip(events, outcomes, strict=True):  # one outcome per event
             if outcome is True:
-                self.log.committed(event.order_req_id, [event])
+                self._log.committed(event.order_req_id, [event])
         return outcomes
 
     def _apply(self, session: AsyncSession, order: Order, proposals: dict[str, Proposal], event: OrderEvent) -> None:

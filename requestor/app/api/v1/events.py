@@ -20,7 +20,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from requestor.app.api.deps import BuyerDep, RequestorDep, StreamBuyerDep
+from requestor.app.api.deps import BuyerDep, OrdersDep, SsePingSecondsDep, StreamBuyerDep, StreamTicketsDep, UpdatesDep
 from shared.errors import InvalidInput
 from shared.models.common import MAX_SQL_INT, ApiModel, Identifier, UtcDatetime
 from shared.models.events import OrderEvent
@@ -45,11 +45,12 @@ class StreamTicketView(ApiModel):
     responses=error_responses(401, 404),
 )
 async def stream_ticket(
-    order_req_id: Annotated[Identifier, Path()], requestor: RequestorDep, buyer: BuyerDep, response: Response,
+    order_req_id: Annotated[Identifier, Path()], orders: OrdersDep, tickets: StreamTicketsDep, buyer: BuyerDep,
+    response: Response,
 ) -> StreamTicketView:
     response.headers["Cache-Control"] = "no-store"  # a credential: kept by no cache, replayed by no key
-    await requestor.orders.require(order_req_id, buyer)
-    issued = requestor.stream_tickets.issue(buyer, order_req_id)
+    await orders.require(order_req_id, buyer)
+    issued = tickets.issue(buyer, order_req_id)
     return StreamTicketView(ticket=issued.ticket, expires_at=datetime.fromtimestamp(issued.expires_at, UTC),
                             events_url=f"/api/v1/orders/{order_req_id}/events?ticket={issued.ticket}")
 
@@ -73,14 +74,16 @@ def as_sse(event: OrderEvent) -> ServerSentEvent:
 )
 async def order_events(
     order_req_id: Annotated[Identifier, Path()],
-    requestor: RequestorDep,
+    orders: OrdersDep,
+    updates: UpdatesDep,
+    ping_seconds: SsePingSecondsDep,
     buyer: StreamBuyerDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     after_seq: Annotated[
         int, Query(ge=0, le=MAX_SQL_INT, description="Start after this seq (when no Last-Event-ID)")
     ] = 0,
 ) -> EventSourceResponse:
-    await requestor.orders.require(order_req_id, buyer)
+    await orders.require(order_req_id, buyer)
     if last_event_id is not None:
         # ASCII digits only: str.isdigit() also accepts "²", which int() refuses (a 500, once).
         if not (last_event_id.isascii() and last_event_id.isdigit() and int(last_event_id) <= MAX_SQL_INT):
@@ -90,7 +93,7 @@ async def order_events(
     ends_at = None if buyer.expires_at is None else asyncio.get_running_loop().time() + buyer.expires_at - time.time()
 
     async def events() -> AsyncIterator[ServerSentEvent]:
-        async with aclosing(requestor.updater.log.follow(order_req_id, after_seq)) as log_events:
+        async with aclosing(updates.follow(order_req_id, after_seq)) as log_events:
             while True:
                 try:
                     # Only the wait for the next event is timed: a timeout must never fire while
@@ -105,4 +108,4 @@ async def order_events(
                 yield as_sse(event)
                 del event  # not held while the stream idles
 
-    return EventSourceResponse(events(), ping=requestor.settings.sse_ping_seconds)
+    return EventSourceResponse(events(), ping=ping_seconds)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Path, Query, status
 
 from requestor.app.api.deps import BuyerDep, OrdersDep
 from requestor.app.services.orders import PROPOSALS_PAGE, PROPOSALS_PAGE_MAX
-from requestor.app.views import OrderList, OrderView
+from requestor.app.services.views import OrderList, OrderView
 from shared.models.common import MAX_SQL_INT, Identifier
 from shared.models.orders import InitiateRequest
 from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest, FollowUpReceipt

@@ -1,4 +1,6 @@
-"""What the Requestor shows the buyer: GET /api/v1/orders and GET /api/v1/orders/{order_req_id}."""
+"""What the Requestor shows the buyer: GET /api/v1/orders and GET /api/v1/orders/{order_req_id}.
+
+The buyer use cases (services/orders.py) return these; the routes only send them."""
 from __future__ import annotations
 
 from typing import Any
