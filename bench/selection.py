@@ -19,9 +19,9 @@ import tempfile
 import time
 
 from processor.app.adapters.google_distance_matrix import MAX_DESTINATIONS
-from processor.app.db.tables import Base
-from processor.app.services.seller_directory import SellerDirectory, SellerRecord
 from processor.app.services.seller_selection import SellerSelector
+from processor.app.store.seller_directory import SellerDirectory, SellerRecord
+from processor.app.store.tables import Base
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.models.orders import Location, OrderDetails
 

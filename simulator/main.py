@@ -128,7 +128,7 @@ async def simulate(args: argparse.Namespace) -> None:
     simulator = SellerSimulator(args.processor, min_delay=args.min_delay, max_delay=args.max_delay, seed=args.seed)
     if args.no_kafka:
         from processor.app.config import DEMO_SELLERS_FILE
-        from processor.app.services.seller_directory import read_sellers_file
+        from processor.app.store.seller_directory import read_sellers_file
 
         source = simulator.from_rest([s.seller_id for s in read_sellers_file(DEMO_SELLERS_FILE)])
     else:

@@ -16,20 +16,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from processor.app.adapters.google_chat import GoogleChatNotifier
 from processor.app.adapters.google_distance_matrix import DistanceMatrixClient
 from processor.app.config import ProcessorSettings
-from processor.app.db.tables import IdempotencyRow, OutboxRow
+from processor.app.domain.notices import NoticeDispatcher
 from processor.app.grpc_server.server import ProcessorGrpcServer
 from processor.app.grpc_server.servicer import OrderNonStreamingServicer, OrderStreamingServicer
-from processor.app.services.event_log import EventLog
+from processor.app.services.edit_locks import EditLockService
 from processor.app.services.expiry import ExpirySweeper
 from processor.app.services.followups import FollowUpService
-from processor.app.services.notify import NoticeDispatcher
-from processor.app.services.order_store import OrderStore
+from processor.app.services.notice_failures import NoticeFailures
 from processor.app.services.orders import OrderService
+from processor.app.services.proposal_intake import ProposalIntake
 from processor.app.services.proposals import ProposalService
-from processor.app.services.seller_directory import SellerDirectory, read_sellers_file
+from processor.app.services.seller_admin import SellerAdmin
 from processor.app.services.seller_selection import SellerSelector
-from processor.app.services.seller_views import SellerViews
-from shared.auth import Role, TokenSigner
+from processor.app.store.due_work import DueWork
+from processor.app.store.event_log import EventLog
+from processor.app.store.seller_directory import SellerDirectory, read_sellers_file
+from processor.app.store.seller_views import SellerViews
+from processor.app.store.tables import IdempotencyRow, OutboxRow
+from processor.app.store.unit_of_work import OrderStore
+from shared.auth import Role
 from shared.auth.grpc_auth import TokenInterceptor, server_credentials
 from shared.auth.http import Authenticator
 from shared.auth.tokens import Audience
@@ -60,14 +65,16 @@ class Processor:
     http: httpx.AsyncClient
     chat: GoogleChatNotifier
     seller_views: SellerViews
+    seller_admin: SellerAdmin
     orders: OrderService
+    intake: ProposalIntake
     proposals: ProposalService
+    edit_locks: EditLockService
     followups: FollowUpService
     sweeper: ExpirySweeper
     grpc: ProcessorGrpcServer
     sellers_auth: Authenticator
     idempotency: IdempotencyStore
-    tokens: TokenSigner
     _sweeper_task: asyncio.Task | None = None
 
     @classmethod
@@ -94,36 +101,43 @@ class Processor:
             # Admitted even when the queue is full: the sender has at most max_concurrent_posts POSTs
             # in it (the rest wait in its own bounded queues), and a refused notice would be lost.
             run_job=lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-post", always_admit=True),
+            on_failure=NoticeFailures(store).record,
         )
         notices = NoticeDispatcher(chat)
         selector = SellerSelector(
             directory, _distance_matrix(settings, http), find_max_sel=settings.find_max_sel,
             search_radius_km=settings.search_radius_km, google_candidates=settings.distance_matrix_candidates,
         )
-        orders = OrderService(store, selector, queue, notices, settings)
-        chat.on_failure = orders.record_notice_failure
-        proposals = ProposalService(store, settings)
-        followups = FollowUpService(store, notices, max_per_order=settings.max_followups_per_order)
-        sweeper = ExpirySweeper(sessions, orders, proposals, queue, max_sleep_seconds=settings.expiry_check_seconds)
-        grpc_server = ProcessorGrpcServer(
-            OrderStreamingServicer(orders, events),
-            OrderNonStreamingServicer(orders, followups, queue),
-            host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
-            interceptors=[TokenInterceptor(
-                Authenticator(settings.verifying_signer(), audience=Audience.PROCESSOR, roles=[Role.SERVICE]))]
-            if settings.auth_required else [],
-            credentials=_grpc_credentials(settings), health_port=settings.grpc_health_port,
-            reflection_served=settings.reflection_served,
-        )
+        orders = OrderService(store=store, selector=selector, queue=queue, notices=notices,
+                              expiry_minutes=settings.order_expiry_minutes, search_radius_km=settings.search_radius_km)
+        intake = ProposalIntake(store, max_revisions=settings.max_proposal_revisions)
+        edit_locks = EditLockService(store=store, default_seconds=settings.edit_lock_seconds)
+        followups = FollowUpService(store=store, notices=notices, max_per_order=settings.max_followups_per_order)
         return cls(
-            settings, engine, sessions, queue, events, messaging, directory, http, chat, SellerViews(sessions), orders,
-            proposals, followups, sweeper, grpc_server,
+            settings=settings, engine=engine, sessions=sessions, queue=queue, events=events, messaging=messaging,
+            directory=directory, http=http, chat=chat, seller_views=SellerViews(sessions),
+            seller_admin=SellerAdmin(directory=directory, tokens=settings.token_signer(),
+                                     token_hours=settings.seller_token_hours, webhook_allowed=settings.webhook_allowed),
+            orders=orders, intake=intake,
+            proposals=ProposalService(store=store, intake=intake, max_revisions=settings.max_proposal_revisions),
+            edit_locks=edit_locks, followups=followups,
+            sweeper=ExpirySweeper(due_work=DueWork(sessions), orders=orders, edit_locks=edit_locks, queue=queue,
+                                  max_sleep_seconds=settings.expiry_check_seconds),
+            grpc=ProcessorGrpcServer(
+                OrderStreamingServicer(orders, events),
+                OrderNonStreamingServicer(orders, followups, queue),
+                host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
+                interceptors=[TokenInterceptor(
+                    Authenticator(settings.verifying_signer(), audience=Audience.PROCESSOR, roles=[Role.SERVICE]))]
+                if settings.auth_required else [],
+                credentials=_grpc_credentials(settings), health_port=settings.grpc_health_port,
+                reflection_served=settings.reflection_served,
+            ),
             sellers_auth=Authenticator(settings.verifying_signer(), audience=Audience.PROCESSOR, roles=[Role.SELLER]),
             # A seller request does database work only: at most the write lock's wait, then its own.
             idempotency=IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
                                          max_per_caller=settings.idempotency_max_keys_per_caller,
                                          stale_after=timedelta(seconds=2 * LOCK_WAIT_SECONDS)),
-            tokens=settings.token_signer(),
         )
 
     def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
@@ -168,7 +182,7 @@ class Processor:
             self._sweeper_task.cancel()
             await asyncio.gather(self._sweeper_task, return_exceptions=True)
         await self.queue.close()
-        await self.proposals.close()
+        await self.intake.close()
         await self.messaging.stop()
         await self.chat.close()
         await self.http.aclose()

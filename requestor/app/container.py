@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from requestor.app.adapters.order_details import OrderDetailsSource
 from requestor.app.config import RequestorSettings
-from requestor.app.db.tables import IdempotencyRow, OutboxRow
 from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.orders import BuyerOrders
 from requestor.app.services.update_requests import RequestUpdater
+from requestor.app.store.tables import IdempotencyRow, OutboxRow
 from shared.auth import Role
 from shared.auth.grpc_auth import bearer_metadata, channel_credentials
 from shared.auth.http import Authenticator

@@ -10,6 +10,7 @@ import grpc
 
 from shared.auth.http import Authenticator, bearer_token
 from shared.errors import DomainError
+from shared.utils.grpc_errors import grpc_code
 
 # Probes (kubelet's native gRPC check) and reflection carry no token.
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
@@ -47,7 +48,7 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         try:
             self._authenticator.authenticate(bearer_token(header) if isinstance(header, str) else None)
         except DomainError as refusal:
-            return _terminator(handler, refusal.grpc_code, refusal.reason)
+            return _terminator(handler, grpc_code(refusal), refusal.reason)
         return handler
 
 

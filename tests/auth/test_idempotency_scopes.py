@@ -3,8 +3,8 @@ refused credential stores nothing, and a replay is answered only to a caller tha
 import pytest
 from sqlalchemy import func, select
 
-from processor.app.db.tables import IdempotencyRow
 from processor.app.services.orders import InitiateCommand
+from processor.app.store.tables import IdempotencyRow
 from shared.auth import Role, TokenSigner
 from shared.config.settings import DEV_TOKEN_SECRET
 from shared.models.orders import OrderDetails

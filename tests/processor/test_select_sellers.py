@@ -5,16 +5,16 @@ import pytest
 from devtools.service_process import free_port
 from processor.app.adapters.google_distance_matrix import DistanceMatrixClient, RoadDistance
 from processor.app.config import DEMO_SELLERS_FILE
-from processor.app.db.tables import Base
-from processor.app.services.selection_rules import SellerCandidate, by_directory_order, by_great_circle, road_selection
-from processor.app.services.seller_directory import (
+from processor.app.domain.selection import SellerCandidate, by_directory_order, by_great_circle, road_selection
+from processor.app.services.seller_selection import SellerSelector
+from processor.app.store.seller_directory import (
     SellerDirectory,
     SellerRecord,
     bounding_box,
     parse_csv,
     read_sellers_file,
 )
-from processor.app.services.seller_selection import SellerSelector
+from processor.app.store.tables import Base
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.models.orders import Location, OrderDetails
 from shared.utils.geo import haversine_km

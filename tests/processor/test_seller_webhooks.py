@@ -3,7 +3,7 @@ bad one never reaches the Chat notifier's routing; real ones still pass."""
 import pytest
 from pydantic import ValidationError
 
-from processor.app.services.seller_directory import SellerRecord
+from processor.app.store.seller_directory import SellerRecord
 
 SELLER = {"seller_id": "SELLER-WH", "name": "Webhook Works", "industries": ["aerospace"], "lat": 39.7, "lng": -105.0}
 

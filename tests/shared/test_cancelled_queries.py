@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, insert, text
 
-from processor.app.db.tables import Base, Order, OrderEventRow, OutboxRow
+from processor.app.store.tables import Base, Order, OrderEventRow, OutboxRow
 from shared.db.engine import make_engine, make_sessionmaker, write_session
 from shared.db.order_log import TailableOrderLog
 from shared.messaging.outbox import Outbox, OutboxRelay

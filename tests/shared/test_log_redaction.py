@@ -25,7 +25,7 @@ from devtools.service_process import free_port
 from processor.app.adapters.google_chat import GoogleChatNotifier
 from processor.app.adapters.google_distance_matrix import DistanceMatrixClient
 from processor.app.config import ProcessorSettings
-from processor.app.services.notify import NoticeKind, SellerNotice
+from processor.app.domain.notices import NoticeKind, SellerNotice
 from requestor.app.config import RequestorSettings
 from shared.config.settings import DEV_TOKEN_SECRET as TOKEN_SECRET  # the token secret the settings hold
 from shared.utils import log_redaction, serve

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 
 @pytest.mark.parametrize("service", ["processor", "requestor"])
 def test_migrations_match_models(service, tmp_path):
-    tables = importlib.import_module(f"{service}.app.db.tables")
+    tables = importlib.import_module(f"{service}.app.store.tables")
     migrations = importlib.import_module(f"{service}.app.container").MIGRATIONS
     config = Config()
     config.set_main_option("script_location", str(migrations))

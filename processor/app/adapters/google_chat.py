@@ -40,7 +40,7 @@ from functools import partial
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from processor.app.services.notify import SellerNotice
+from processor.app.domain.notices import SellerNotice
 
 log = logging.getLogger(__name__)
 REPLY_OPTION = "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
@@ -161,7 +161,7 @@ class GoogleChatNotifier:
         self._per_second = per_second
         self._max_attempts = max_attempts
         self._timeout = timeout
-        self.on_failure = on_failure
+        self._on_failure = on_failure
         # Each POST (one attempt, nothing else) runs as a job on the shared priority queue when
         # given (background work, bounded by MAX_CONCURRENT_TASKS); tests run it inline.
         self._run_job = run_job or (lambda job: job())
@@ -266,7 +266,7 @@ class GoogleChatNotifier:
 
     def _record(self, notice: SellerNotice, reason: str) -> None:
         """Hand a notice that was never delivered to the recorder (on_failure), without waiting."""
-        if self.on_failure is None:
+        if self._on_failure is None:
             return
         if self._drop_recorder is None:
             self._drop_recorder = asyncio.create_task(self._record_drops(), name="gchat-drops")
@@ -277,8 +277,8 @@ class GoogleChatNotifier:
         while True:
             notice, reason = await self._drops.get()
             try:
-                if self.on_failure is not None:
-                    await self.on_failure(notice, reason)
+                if self._on_failure is not None:
+                    await self._on_failure(notice, reason)
             except Exception:  # recording must not stop the recorder
                 log.exception("could not record the undelivered notice")
             finally:
@@ -293,9 +293,9 @@ class GoogleChatNotifier:
                 self.stats.failed += 1
                 self._failure(notice, str(exc))
                 log.error("Google Chat notice to %s about %s failed: %s", notice.seller_id, notice.order_req_id, exc)
-                if self.on_failure is not None:
+                if self._on_failure is not None:
                     try:
-                        await self.on_failure(notice, str(exc))
+                        await self._on_failure(notice, str(exc))
                     except Exception:  # recording must not stop the queue
                         log.exception("could not record the failed notice")
             finally:

@@ -14,7 +14,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 # The port this adapter implements (RoadDistances), defined by the selection rules it serves.
-from processor.app.services.selection_rules import DistanceMatrixError, Point, RoadDistance
+from processor.app.domain.selection import DistanceMatrixError, Point, RoadDistance
 
 __all__ = ["DistanceMatrixClient", "DistanceMatrixError", "RoadDistance"]
 MAX_DESTINATIONS = 25

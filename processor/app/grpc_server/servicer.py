@@ -10,15 +10,16 @@ import grpc
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from processor.app.services.event_log import EventLog
 from processor.app.services.followups import FollowUpService
 from processor.app.services.orders import InitiateCommand, OrderService
+from processor.app.store.event_log import EventLog
 from shared.errors import DomainError, InvalidInput
 from shared.models.common import Identifier
 from shared.models.orders import OrderSummary
 from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.proto import convert
+from shared.utils.grpc_errors import grpc_code
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def domain_errors(
         except grpc.aio.AbortError:
             raise
         except DomainError as exc:
-            await context.abort(exc.grpc_code, exc.reason)
+            await context.abort(grpc_code(exc), exc.reason)
         except ValidationError as exc:
             first = exc.errors()[0]
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
@@ -131,7 +132,7 @@ class OrderStreamingServicer(pb_grpc.OrderStreamingServiceServicer):
             order_req_id = _identifier(request.order_req_id, "order_req_id")
             await self._orders.summary(order_req_id)
         except DomainError as exc:
-            await context.abort(exc.grpc_code, exc.reason)
+            await context.abort(grpc_code(exc), exc.reason)
         async for event in self._log.follow(order_req_id, max(0, request.resume_after_seq)):
             yield convert.event_to_pb(event)
             del event  # not held while the stream idles

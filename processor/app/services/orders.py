@@ -2,28 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import select
-
-from processor.app.config import ProcessorSettings
-from processor.app.db.tables import Invitation, Order
-from processor.app.services.notify import NoticeDispatcher, NoticeKind, SellerNotice
-from processor.app.services.order_store import OrderStore
-from processor.app.services.rules import (
-    close_open_proposals,
-    effective_state,
-    live_lock,
-    order_proposals,
-    proposal_payload,
-    set_proposal_state,
-)
+from processor.app.domain import proposals as proposal_rules
+from processor.app.domain.notices import NoticeDispatcher, NoticeKind, SellerNotice
+from processor.app.domain.orders import check_action, is_due_to_expire, no_seller_reason, transition
+from processor.app.services.proposal_steps import close_open_proposals, live_lock
 from processor.app.services.seller_selection import SellerSelector
-from shared.errors import Conflict, NotFound, order_not_found
+from processor.app.store.tables import Invitation, Order
+from processor.app.store.unit_of_work import OrderStore
+from shared.errors import Conflict, NotFound
 from shared.models.common import utcnow
-from shared.models.events import NoticeFailedPayload, OrderStatusPayload, SellersSelectedPayload
+from shared.models.events import OrderStatusPayload, SellersSelectedPayload
 from shared.models.orders import OrderDetails, OrderSummary, SelectedSeller
-from shared.models.states import TERMINAL_ORDER_STATES, EventType, OrderState, ProposalState, check_order_transition
+from shared.models.states import EventType, OrderState, ProposalState
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 
@@ -37,18 +29,15 @@ class InitiateCommand:
 
 class OrderService:
     def __init__(
-        self,
-        store: OrderStore,
-        selector: SellerSelector,
-        queue: PriorityTaskQueue,
-        notices: NoticeDispatcher,
-        settings: ProcessorSettings,
+        self, *, store: OrderStore, selector: SellerSelector, queue: PriorityTaskQueue, notices: NoticeDispatcher,
+        expiry_minutes: float, search_radius_km: float,
     ) -> None:
         self._store = store
         self._selector = selector
         self._queue = queue
         self._notices = notices
-        self._settings = settings
+        self._expiry_minutes = expiry_minutes
+        self._search_radius_km = search_radius_km
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -57,13 +46,7 @@ class OrderService:
         token, over gRPC) and for development with authentication off. A seller reads the order as
         its own invitation instead (SellerViews.invitation): it must not learn the buyer's session
         nor its competitors (issue 14)."""
-        async with self._store.sessions() as session:
-            order = await session.get(Order, order_req_id)
-            if order is None:
-                raise order_not_found(order_req_id)
-            invitations = (await session.scalars(
-                select(Invitation).where(Invitation.order_req_id == order_req_id).order_by(Invitation.rank)
-            )).all()
+        order, invitations = await self._store.with_invitations(order_req_id)
         return OrderSummary(
             order_req_id=order.order_req_id, session_id=order.session_id, state=order.state,
             expires_at=order.expires_at, last_seq=order.last_seq, reason=order.reason,
@@ -82,15 +65,14 @@ class OrderService:
             order = change.order
             if order is None:
                 now = utcnow()
-                minutes = command.details.expiry_minutes or self._settings.order_expiry_minutes
+                minutes = command.details.expiry_minutes or self._expiry_minutes
                 order = Order(
                     order_req_id=command.order_req_id, session_id=command.session_id,
                     notification_type=command.notification_type, state=OrderState.INITIATED.value, reason="",
                     details=command.details.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
                     expires_at=now + timedelta(minutes=minutes), created_at=now, last_seq=0,
                 )
-                change.session.add(order)
-                change.order = order
+                change.create(order)
                 change.append(EventType.REQUEST_SUBMISSIONS, OrderStatusPayload(
                     state=OrderState.INITIATED, session_id=order.session_id, expires_at=order.expires_at,
                 ))
@@ -114,16 +96,16 @@ class OrderService:
             if order.state != OrderState.INITIATED.value:
                 return  # a concurrent initiate already selected
             if not selection.sellers:
-                self._transition(change.existing, OrderState.FAILED)
-                order.reason = _no_seller_reason(details, self._settings.search_radius_km)
+                transition(order, OrderState.FAILED)
+                order.reason = no_seller_reason(details, self._search_radius_km)
                 change.append(EventType.ORDER_FAILED, OrderStatusPayload(state=OrderState.FAILED, reason=order.reason))
                 return
             for seller in selection.sellers:
-                change.session.add(Invitation(
+                change.add(Invitation(
                     order_req_id=order_req_id, seller_id=seller.seller_id, name=seller.name, rank=seller.rank,
                     distance_km=seller.distance_km, duration_s=seller.duration_s, source=seller.source,
                 ))
-            self._transition(order, OrderState.OPEN)
+            transition(order, OrderState.OPEN)
             change.append(EventType.SELLERS_SELECTED, SellersSelectedPayload(
                 sellers=selection.sellers, ranking_source=selection.ranking_source,
             ))
@@ -139,16 +121,16 @@ class OrderService:
         now = utcnow()
         async with self._store.change(order_req_id) as change:
             order = change.existing
-            self._check(order, OrderState.FINALISED, now)
-            proposals = await order_proposals(change)
+            check_action(order, OrderState.FINALISED, now)
+            proposals = await change.proposals()
             winner = proposals.get(proposal_id)
             if winner is None:
                 raise NotFound(f"proposal {proposal_id} not found in order {order_req_id}")
             await live_lock(change, winner, now)
-            set_proposal_state(change, winner, ProposalState.ACCEPTED)
+            proposal_rules.set_state(winner, ProposalState.ACCEPTED)
             closed = await close_open_proposals(change, proposals, keep=proposal_id)
-            winner.last_seq = change.append(EventType.PROPOSAL_ACCEPTED, proposal_payload(winner)).seq
-            self._transition(order, OrderState.FINALISED)
+            winner.last_seq = change.append(EventType.PROPOSAL_ACCEPTED, proposal_rules.payload(winner)).seq
+            transition(order, OrderState.FINALISED)
             change.append(EventType.ORDER_FINALISED, OrderStatusPayload(
                 state=OrderState.FINALISED, winning_proposal_id=proposal_id,
             ))
@@ -175,8 +157,8 @@ class OrderService:
     ) -> tuple[OrderSummary, int]:
         async with self._store.change(order_req_id) as change:
             order = change.existing
-            self._check(order, target, utcnow())
-            self._transition(order, target)
+            check_action(order, target, utcnow())
+            transition(order, target)
             seq = change.append(event_type, OrderStatusPayload(state=target, reason=reason)).seq
         summary = await self.summary(order_req_id)
         self._notices.dispatch([
@@ -190,12 +172,10 @@ class OrderService:
     async def expire_if_due(self, order_req_id: str) -> bool:
         now = utcnow()
         async with self._store.change(order_req_id) as change:
-            order = change.order
-            if (order is None or effective_state(order, now) is not OrderState.EXPIRED
-                    or order.state == OrderState.EXPIRED):
+            if not is_due_to_expire(change.order, now):
                 return False
-            await close_open_proposals(change, await order_proposals(change))
-            self._transition(order, OrderState.EXPIRED)
+            await close_open_proposals(change, await change.proposals())
+            transition(change.existing, OrderState.EXPIRED)
             change.append(EventType.ORDER_EXPIRED, OrderStatusPayload(state=OrderState.EXPIRED, reason="order expired"))
         summary = await self.summary(order_req_id)
         self._notices.dispatch([
@@ -203,36 +183,3 @@ class OrderService:
             for s in summary.sellers
         ])
         return True
-
-    async def record_notice_failure(self, notice: SellerNotice, reason: str) -> None:
-        """A Chat notice that gave up goes into the order's log — while the order is still live
-        (after its terminal event the stream has ended; statistics keep it then)."""
-        async with self._store.change(notice.order_req_id) as change:
-            if change.order is None or OrderState(change.order.state) in TERMINAL_ORDER_STATES:
-                return
-            change.append(EventType.SELLER_NOTICE_FAILED, NoticeFailedPayload(
-                seller_id=notice.seller_id, kind=notice.kind.value, reason=reason,
-            ))
-
-    # --- helpers ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _check(order: Order, target: OrderState, now: datetime) -> None:
-        current = effective_state(order, now)
-        if current is OrderState.EXPIRED and order.state != OrderState.EXPIRED.value:
-            raise Conflict(f"order {order.order_req_id} expired at {order.expires_at.isoformat()}")
-        check_order_transition(order.order_req_id, current, target)
-
-    @staticmethod
-    def _transition(order: Order, target: OrderState) -> None:
-        check_order_transition(order.order_req_id, OrderState(order.state), target)
-        order.state = target.value
-
-
-def _no_seller_reason(details: OrderDetails, radius_km: float) -> str:
-    parts = ["no active seller"]
-    if details.industry:
-        parts.append(f"in industry '{details.industry}'")
-    if details.location:
-        parts.append(f"within {radius_km:g} km of ({details.location.lat}, {details.location.lng})")
-    return " ".join(parts)

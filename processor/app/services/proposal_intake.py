@@ -4,20 +4,19 @@ One change per proposal cost about eight statements and 4 ms of CPU each (docs/p
 Here the submissions that queue up while a batch is being written (group commit) are decided in
 one change to all their orders: four reads — the orders (locked), their invitations, which
 of the proposal ids exist, the revisions their sellers have made there — and one INSERT per
-table. The rules are those of a single submission (rules.require_open_to,
-rules.check_revision_budget, rules.add_proposal). Anything but a new proposal — an
-update, an id that exists, an id already in this batch — is handed back (None) for the
-one-at-a-time path, as is the whole batch if writing it fails (then nothing of it was written).
+table. The rules are those of a single submission (domain.orders.require_open_to,
+domain.proposals.check_revision_budget, proposal_steps.add_proposal). Anything but a new
+proposal — an update, an id that exists, an id already in this batch — is handed back (None)
+for the one-at-a-time path, as is the whole batch if writing it fails (then nothing of it was written).
 """
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
-
-from processor.app.db.tables import Invitation, Proposal
-from processor.app.services.order_store import OrderStore
-from processor.app.services.rules import add_proposal, check_revision_budget, require_open_to
+from processor.app.domain.orders import require_open_to
+from processor.app.domain.proposals import check_revision_budget, receipt
+from processor.app.services.proposal_steps import add_proposal
+from processor.app.store.unit_of_work import OrderStore
 from shared.errors import DomainError
 from shared.models.common import utcnow
 from shared.models.proposals import ProposalReceipt, ProposalSubmission
@@ -25,13 +24,6 @@ from shared.utils.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 Outcome = ProposalReceipt | DomainError | None
-
-
-def receipt(submission: ProposalSubmission, proposal: Proposal, result: str) -> ProposalReceipt:
-    return ProposalReceipt(
-        order_req_id=submission.order_req_id, proposal_id=proposal.proposal_id, seller=submission.seller,
-        state=proposal.state, revision=proposal.revision, result=result, seq=proposal.last_seq,
-    )
 
 
 class ProposalIntake:
@@ -60,26 +52,16 @@ class ProposalIntake:
         now = utcnow()
         outcomes: list[Outcome] = [None] * len(submissions)
         async with self._store.changes(s.order_req_id for s in submissions) as changes:
-            session = next(iter(changes.values())).session
-            invited = {tuple(row) for row in await session.execute(
-                select(Invitation.order_req_id, Invitation.seller_id).where(Invitation.order_req_id.in_(changes))
-            )}
-            taken = set(await session.scalars(select(Proposal.proposal_id).where(
-                Proposal.proposal_id.in_({s.proposal.proposal_id for s in submissions}))))
-            made: dict[tuple[str, str], int] = {(order, seller): int(count) for order, seller, count in (
-                await session.execute(
-                    select(Proposal.order_req_id, Proposal.seller_id, func.sum(Proposal.revision))
-                    .where(Proposal.order_req_id.in_(changes),
-                           Proposal.seller_id.in_({s.seller for s in submissions}))
-                    .group_by(Proposal.order_req_id, Proposal.seller_id)
-                ))}
+            invited = await changes.invitations()
+            taken = await changes.existing_proposals({s.proposal.proposal_id for s in submissions})
+            made = await changes.revisions_made({s.seller for s in submissions})
             for n, submission in enumerate(submissions):
                 if submission.proposal.proposal_id in taken:
                     continue  # an update, or a second submission of this id: the one-at-a-time path decides
                 change = changes[submission.order_req_id]
                 pair = (change.order_req_id, submission.seller)
                 try:
-                    require_open_to(change, submission.seller, pair in invited, now)
+                    require_open_to(change.existing, submission.seller, pair in invited, now)
                     check_revision_budget(change.order_req_id, submission.seller, made.get(pair, 0),
                                           self._max_revisions)
                 except DomainError as refusal:

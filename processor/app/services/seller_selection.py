@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from processor.app.services.selection_rules import (
+from processor.app.domain.selection import (
     DistanceMatrixError,
     RoadDistances,
     Selection,
@@ -13,7 +13,7 @@ from processor.app.services.selection_rules import (
     great_circle_selection,
     road_selection,
 )
-from processor.app.services.seller_directory import SellerDirectory
+from processor.app.store.seller_directory import SellerDirectory
 from shared.models.orders import Location, OrderDetails
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from requestor.app.adapters.order_details import OrderDetailsSource
-from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
 from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.update_requests import RequestUpdater
@@ -24,6 +23,7 @@ from requestor.app.services.views import (
     ProposalView,
     TimelineEntry,
 )
+from requestor.app.store.tables import FollowUp, Order, OrderEventRow, Proposal
 from shared.auth import ANYONE, Principal
 from shared.db.engine import write_session
 from shared.errors import Conflict, DomainError, Forbidden, order_not_found

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import load_only
 
-from requestor.app.db.tables import FollowUp, Order, OrderEventRow, Proposal
 from requestor.app.grpc_client.stream_manager import SequenceGap
+from requestor.app.store.tables import FollowUp, Order, OrderEventRow, Proposal
 from shared.db.engine import write_session
 from shared.db.order_log import TailableOrderLog
 from shared.db.tail import Subscription

@@ -11,7 +11,7 @@ import pytest
 
 from processor.app.adapters import google_chat
 from processor.app.adapters.google_chat import GoogleChatNotifier, chat_text
-from processor.app.services.notify import NoticeKind, SellerNotice
+from processor.app.domain.notices import NoticeKind, SellerNotice
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 SPACE_A = "/v1/spaces/AAAA/messages?key=k1&token=t1"

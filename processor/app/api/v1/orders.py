@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from processor.app.api.deps import ProcessorDep, SellerDep
-from processor.app.services.seller_views import InvitationView
+from processor.app.api.deps import OrdersDep, SellerDep, SellerViewsDep
+from processor.app.store.seller_views import InvitationView
 from shared.auth import Role
 from shared.models.common import Identifier
 from shared.models.orders import OrderSummary
@@ -29,8 +29,8 @@ FULL_VIEW = frozenset({Role.SERVICE, Role.ANYONE})
     responses=error_responses(401, 403, 404),
 )
 async def get_order(
-    order_req_id: Identifier, processor: ProcessorDep, caller: SellerDep
+    order_req_id: Identifier, orders: OrdersDep, seller_views: SellerViewsDep, caller: SellerDep
 ) -> OrderSummary | InvitationView:
     if caller.role in FULL_VIEW:
-        return await processor.orders.summary(order_req_id)
-    return await processor.seller_views.invitation(caller.subject, order_req_id)
+        return await orders.summary(order_req_id)
+    return await seller_views.invitation(caller.subject, order_req_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, Response, status
 
-from processor.app.api.deps import ProposalsDep, SellerDep
+from processor.app.api.deps import EditLocksDep, ProposalsDep, SellerDep
 from shared.models.proposals import EditLockReceipt, EditLockRequest, ProposalReceipt, ProposalSubmission
 from shared.utils.http_errors import error_responses
 
@@ -42,11 +42,11 @@ async def submit_proposal(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def edit_lock(
-    proposals: ProposalsDep,
+    edit_locks: EditLocksDep,
     seller: SellerDep,
     body: EditLockRequest = Body(examples=[{
         "OrderReqID": "ORD-001", "ProposalID": "PROP-001", "Seller": "SELLER-001", "Action": "lock", "LockSeconds": 120,
     }]),
 ) -> EditLockReceipt:
     seller.require_seller(body.seller)
-    return await proposals.edit_lock(body)
+    return await edit_locks.edit_lock(body)

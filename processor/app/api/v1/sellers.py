@@ -1,25 +1,19 @@
 """The seller directory's admin API (header X-Admin-Key = ADMIN_API_KEY)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field, ValidationError
 
-from processor.app.api.deps import ProcessorDep
-from processor.app.container import Processor
-from processor.app.services.seller_directory import RECORDS, SellerRecord, parse_csv
-from shared.auth import Role
-from shared.errors import Conflict, InvalidInput, NotFound
-from shared.models.common import MAX_SQL_INT, Identifier, utcnow
+from processor.app.api.deps import NoticeStatsDep, SellerAdminDep, require_admin
+from processor.app.store.seller_directory import RECORDS, SellerRecord, parse_csv
+from shared.errors import InvalidInput
+from shared.models.common import MAX_SQL_INT, Identifier
 from shared.utils.http_errors import error_responses
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
-
-
-async def require_admin(processor: ProcessorDep, x_admin_key: Annotated[str | None, Header()] = None) -> None:
-    processor.require_admin(x_admin_key)
 
 
 router = APIRouter(prefix="/sellers", tags=["seller directory (admin)"], dependencies=[Depends(require_admin)])
@@ -37,61 +31,41 @@ class ImportResult(BaseModel):
     imported: int = Field(description="sellers created or replaced")
 
 
-def require_allowed_webhooks(processor: Processor, records: list[SellerRecord]) -> None:
-    """Production: notices go only to Google Chat (or the proxies an operator allowed), so a
-    seller record cannot turn the Processor into a client of any URL."""
-    for record in records:
-        if not processor.settings.webhook_allowed(record.gchat_webhook):
-            raise InvalidInput(f"seller {record.seller_id}: gchat_webhook must start with one of "
-                               "GCHAT_WEBHOOK_ALLOWED_PREFIXES", field="gchat_webhook")
-
-
 @router.get("", response_model=SellerPage, summary="List sellers", responses=error_responses(403))
 async def list_sellers(
-    processor: ProcessorDep,
+    admin: SellerAdminDep,
     industry: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]*$")] = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_SQL_INT)] = 0,
 ) -> SellerPage:
-    sellers, total = await processor.directory.page(industry=industry, active=active, limit=limit, offset=offset)
-    return SellerPage(sellers=sellers, total=total)
+    records, total = await admin.page(industry=industry, active=active, limit=limit, offset=offset)
+    return SellerPage(sellers=records, total=total)
 
 
 @router.get("/{seller_id}", response_model=SellerRecord, responses=error_responses(403, 404))
-async def get_seller(seller_id: SellerId, processor: ProcessorDep) -> SellerRecord:
-    return await processor.directory.get(seller_id)
+async def get_seller(seller_id: SellerId, admin: SellerAdminDep) -> SellerRecord:
+    return await admin.get(seller_id)
 
 
 @router.post("", response_model=SellerRecord, status_code=status.HTTP_201_CREATED, summary="Create a seller",
              responses=error_responses(403, 409, 422))
-async def create_seller(processor: ProcessorDep, body: SellerRecord = Body(examples=[EXAMPLE])) -> SellerRecord:
-    try:
-        await processor.directory.get(body.seller_id)
-    except NotFound:
-        require_allowed_webhooks(processor, [body])
-        await processor.directory.upsert([body])
-        return body
-    raise Conflict(f"seller {body.seller_id} already exists; PUT /api/v1/sellers/{body.seller_id} replaces it")
+async def create_seller(admin: SellerAdminDep, body: SellerRecord = Body(examples=[EXAMPLE])) -> SellerRecord:
+    return await admin.create(body)
 
 
 @router.put("/{seller_id}", response_model=SellerRecord, summary="Create or replace a seller",
             responses=error_responses(403, 422))
 async def put_seller(
-    seller_id: SellerId, processor: ProcessorDep, body: SellerRecord = Body(examples=[EXAMPLE])
+    seller_id: SellerId, admin: SellerAdminDep, body: SellerRecord = Body(examples=[EXAMPLE])
 ) -> SellerRecord:
-    if body.seller_id != seller_id:
-        raise InvalidInput(f"seller_id in the body ({body.seller_id}) differs from the path ({seller_id})",
-                           field="seller_id")
-    require_allowed_webhooks(processor, [body])
-    await processor.directory.upsert([body])
-    return body
+    return await admin.replace(seller_id, body)
 
 
 @router.delete("/{seller_id}", response_model=SellerRecord, summary="Deactivate a seller (kept, no longer selected)",
                responses=error_responses(403, 404))
-async def deactivate_seller(seller_id: SellerId, processor: ProcessorDep) -> SellerRecord:
-    return await processor.directory.deactivate(seller_id)
+async def deactivate_seller(seller_id: SellerId, admin: SellerAdminDep) -> SellerRecord:
+    return await admin.deactivate(seller_id)
 
 
 class SellerToken(BaseModel):
@@ -103,14 +77,11 @@ class SellerToken(BaseModel):
 @router.post("/{seller_id}/token", response_model=SellerToken, status_code=status.HTTP_201_CREATED,
              summary="Issue a bearer token for an active seller (hand it to the seller once)",
              responses=error_responses(403, 404, 409))
-async def issue_seller_token(seller_id: SellerId, processor: ProcessorDep, response: Response) -> SellerToken:
+async def issue_seller_token(seller_id: SellerId, admin: SellerAdminDep, response: Response) -> SellerToken:
     # A credential: no cache keeps it, nor does the Idempotency-Key store (it replays no-store answers to no one).
     response.headers["Cache-Control"] = "no-store"
-    if not (await processor.directory.get(seller_id)).active:
-        raise Conflict(f"seller {seller_id} is deactivated")
-    hours = processor.settings.seller_token_hours
-    token = processor.tokens.issue(Role.SELLER, seller_id, ttl_seconds=hours * 3600)
-    return SellerToken(seller_id=seller_id, token=token, expires_at=utcnow() + timedelta(hours=hours))
+    token, expires_at = await admin.issue_token(seller_id)
+    return SellerToken(seller_id=seller_id, token=token, expires_at=expires_at)
 
 
 @router.post(
@@ -124,7 +95,7 @@ async def issue_seller_token(seller_id: SellerId, processor: ProcessorDep, respo
                                 "SELLER-902,Reno Foods,food;logistics,39.53,-119.81\n"},
     }}},
 )
-async def import_sellers(request: Request, processor: ProcessorDep) -> ImportResult:
+async def import_sellers(request: Request, admin: SellerAdminDep) -> ImportResult:
     raw = await request.body()
     if len(raw) > MAX_IMPORT_BYTES:
         raise InvalidInput(f"import larger than {MAX_IMPORT_BYTES} bytes")
@@ -143,8 +114,7 @@ async def import_sellers(request: Request, processor: ProcessorDep) -> ImportRes
         else:
             where, message = "", str(exc)
         raise InvalidInput(f"{where}: {message}" if where else message, field=where or None) from None
-    require_allowed_webhooks(processor, records)
-    return ImportResult(imported=await processor.directory.upsert(records))
+    return ImportResult(imported=await admin.save(records))
 
 
 class NoticeStats(BaseModel):
@@ -162,7 +132,6 @@ admin_router = APIRouter(prefix="/admin", tags=["seller directory (admin)"], dep
 
 @admin_router.get("/notices", response_model=NoticeStats, summary="Google Chat notices: sent, retried, failed",
                   responses=error_responses(403))
-async def notice_stats(processor: ProcessorDep) -> NoticeStats:
-    stats = processor.chat.stats
+async def notice_stats(stats: NoticeStatsDep) -> NoticeStats:
     return NoticeStats(sent=stats.sent, retried=stats.retried, failed=stats.failed, skipped=stats.skipped,
                        dropped=stats.dropped, recent_failures=list(stats.recent_failures))

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field, TypeAdapter, field_validator
 from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from processor.app.db.tables import Seller, SellerIndustry
-from processor.app.services.selection_rules import SellerCandidate
+from processor.app.domain.selection import SellerCandidate
+from processor.app.store.tables import Seller, SellerIndustry
 from shared.db.engine import write_session
 from shared.errors import InvalidInput, NotFound
 from shared.models.common import Identifier

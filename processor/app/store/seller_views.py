@@ -14,8 +14,8 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from processor.app.db.tables import Invitation, Order, Proposal
-from processor.app.services.rules import ACTIVE_ORDER_STATES, effective_state
+from processor.app.domain.orders import ACTIVE_ORDER_STATES, effective_state
+from processor.app.store.tables import Invitation, Order, Proposal
 from shared.errors import order_not_found
 from shared.models.common import ApiModel, utcnow
 from shared.models.states import OrderState, ProposalState

@@ -12,7 +12,7 @@ import uuid
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from processor.app.db.tables import Order, OrderEventRow
+from processor.app.store.tables import Order, OrderEventRow
 from shared.db.order_log import TailableOrderLog
 from shared.models.common import utcnow
 from shared.models.events import OrderEvent

@@ -1,0 +1,74 @@
+"""Order rules: which state an order is really in, who may act on it, and its transitions."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from processor.app.domain.rows import OrderRow
+from shared.errors import Conflict, order_not_found
+from shared.models.orders import OrderDetails
+from shared.models.states import OrderState, check_order_transition, require_order_state
+
+log = logging.getLogger(__name__)
+
+ACTIVE_ORDER_STATES = frozenset({OrderState.INITIATED, OrderState.OPEN, OrderState.PAUSED})
+OPEN_ONLY = frozenset({OrderState.OPEN})
+CONVERSATION_STATES = frozenset({OrderState.OPEN, OrderState.PAUSED})
+
+
+def effective_state(order: OrderRow, now: datetime) -> OrderState:
+    """An active order past its expiry is treated as expired before the sweeper records it."""
+    state = OrderState(order.state)
+    if state in ACTIVE_ORDER_STATES and order.expires_at <= now:
+        return OrderState.EXPIRED
+    return state
+
+
+def check_invited(order: OrderRow, seller_id: str, invited: bool) -> None:
+    """A seller not invited to the order is told it does not exist, word for word as for an unknown
+    order (issue 14): a 403 "not invited" would confirm to anyone holding a seller token that the
+    order id exists. With authentication on, `seller_id` is the caller's own: the edge has already
+    compared the body's Seller with the token (a 403 that never looks the order up, so no oracle).
+    The real reason is logged for operators."""
+    if not invited:
+        log.info("seller %s refused on order %s: not invited (answered as not found)", seller_id, order.order_req_id)
+        raise order_not_found(order.order_req_id)
+
+
+def require_open_to(order: OrderRow, seller_id: str, invited: bool, now: datetime) -> None:
+    """A seller may propose only on an order that invited it and is open (not paused, not past expiry)."""
+    check_invited(order, seller_id, invited)
+    require_order_state(order.order_req_id, effective_state(order, now), OPEN_ONLY, "accept proposals")
+
+
+def require_conversation(order: OrderRow, now: datetime) -> None:
+    """Follow-ups go back and forth while the order is open or paused."""
+    require_order_state(order.order_req_id, effective_state(order, now), CONVERSATION_STATES, "send follow-ups")
+
+
+def check_action(order: OrderRow, target: OrderState, now: datetime) -> None:
+    """May the buyer move the order to `target` now? An order past its expiry may not move."""
+    current = effective_state(order, now)
+    if current is OrderState.EXPIRED and order.state != OrderState.EXPIRED.value:
+        raise Conflict(f"order {order.order_req_id} expired at {order.expires_at.isoformat()}")
+    check_order_transition(order.order_req_id, current, target)
+
+
+def transition(order: OrderRow, target: OrderState) -> None:
+    check_order_transition(order.order_req_id, OrderState(order.state), target)
+    order.state = target.value
+
+
+def is_due_to_expire(order: OrderRow | None, now: datetime) -> bool:
+    """Past its expiry and not yet recorded as expired (the sweeper's work)."""
+    return (order is not None and effective_state(order, now) is OrderState.EXPIRED
+            and order.state != OrderState.EXPIRED.value)
+
+
+def no_seller_reason(details: OrderDetails, radius_km: float) -> str:
+    parts = ["no active seller"]
+    if details.industry:
+        parts.append(f"in industry '{details.industry}'")
+    if details.location:
+        parts.append(f"within {radius_km:g} km of ({details.location.lat}, {details.location.lng})")
+    return " ".join(parts)
