@@ -7,6 +7,7 @@ the same way from their own `orders` and `order_events` tables.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import AbstractContextManager
 from typing import ClassVar, Protocol
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped
 
 from shared.db.event_rows import EventRowMixin
-from shared.db.tail import Wakeups, tail
+from shared.db.tail import Subscription, Wakeups, tail
 from shared.models.events import OrderEvent
 
 
@@ -33,17 +34,21 @@ class TailableOrderLog:
         self._orders = order_table
         self._events = event_table
         self._page_size = page_size
-        self.wakeups = Wakeups(self.latest_seqs, poll_seconds=poll_seconds)
+        self._wakeups = Wakeups(self.latest_seqs, poll_seconds=poll_seconds)
 
     def start(self) -> None:
-        self.wakeups.start()
+        self._wakeups.start()
 
     def close(self) -> None:
-        self.wakeups.close()
+        self._wakeups.close()
 
     def committed(self, order_req_id: str, events: list[OrderEvent]) -> None:
         """Hand the order's just-committed events to this process's readers; call after the commit."""
-        self.wakeups.notify(order_req_id, events)
+        self._wakeups.notify(order_req_id, events)
+
+    def subscribe(self, order_req_id: str) -> AbstractContextManager[Subscription]:
+        """Woken at each commit of the order's events (here or, found by the poller, elsewhere)."""
+        return self._wakeups.subscribe(order_req_id)
 
     async def read_after(self, order_req_id: str, after_seq: int, limit: int | None = None) -> list[OrderEvent]:
         """The stored events of an order after `after_seq`, in order, one page at most."""
@@ -64,4 +69,4 @@ class TailableOrderLog:
 
     def follow(self, order_req_id: str, after_seq: int) -> AsyncGenerator[OrderEvent]:
         """Replay events after `after_seq`, then tail live ones; stop after the terminal event."""
-        return tail(self.wakeups, order_req_id, after_seq, self.read_after)
+        return tail(self._wakeups, order_req_id, after_seq, self.read_after)

@@ -4,8 +4,8 @@ In this process an `asyncio.Lock` per order queues its transitions; across repli
 row is read `FOR UPDATE` (PostgreSQL) and carries a version column, so a transition decided on
 a stale row cannot commit. Events appended inside — and the Kafka messages they route to, in
 the outbox — are committed with the change; then readers and the outbox relay are woken.
-Changes to different orders that arrive together share one transaction, each in a savepoint
-(shared.db.shared_transaction): one commit for many proposals under load.
+Batching is the caller's: new proposals that arrive together are decided in one change to all
+their orders (`changes`, used by services/proposal_intake.py); every other change commits alone.
 
 A change offers the reads and writes the use cases need by name; no session leaves the store.
 """
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from processor.app.store.event_log import EventLog
 from processor.app.store.tables import Base, EditLock, FollowUp, Invitation, Order, OrderEventRow, Proposal
-from shared.db.shared_transaction import SharedTransaction
+from shared.db.engine import write_session
 from shared.errors import order_not_found
 from shared.messaging.service import Messaging
 from shared.messaging.topics import KafkaMessage, processor_messages
@@ -140,8 +140,6 @@ class OrderStore:
         self._log = log
         self._messaging = messaging
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        # Changes to different orders that arrive together share one commit (group commit).
-        self._transactions = SharedTransaction(sessions)
 
     def _lock(self, order_req_id: str) -> asyncio.Lock:
         lock = self._locks.get(order_req_id)
@@ -166,7 +164,7 @@ class OrderStore:
         async with AsyncExitStack() as locks:
             for order_req_id in ids:
                 await locks.enter_async_context(self._lock(order_req_id))
-            async with self._transactions.unit() as session:  # returns once the change is committed
+            async with write_session(self._sessions) as session:
                 orders = {o.order_req_id: o for o in await session.scalars(
                     select(Order).where(Order.order_req_id.in_(ids)).order_by(Order.order_req_id)
                     .with_for_update().execution_options(populate_existing=True)

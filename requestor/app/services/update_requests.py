@@ -103,7 +103,7 @@ class RequestUpdater:
 
     def applied_wakeups(self, order_req_id: str) -> AbstractContextManager[Subscription]:
         """Woken whenever an event of the order is applied: for an action waiting for its own."""
-        return self._log.wakeups.subscribe(order_req_id)
+        return self._log.subscribe(order_req_id)
 
     async def resume_point(self, order_req_id: str) -> int | None:
         """The seq to resume the order's stream after, or None when there is nothing to follow."""
