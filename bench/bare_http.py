@@ -9,8 +9,8 @@ import sys
 
 from fastapi import FastAPI, status
 
+from processor.app.schemas.proposals import ProposalSubmission
 from shared.config import CommonSettings
-from shared.models.proposals import ProposalSubmission
 from shared.utils.serve import serve
 
 app = FastAPI()

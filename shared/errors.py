@@ -1,5 +1,5 @@
 """Domain errors: raised by services, translated once at each edge (the HTTP status here, the
-gRPC code in shared/utils/grpc_errors.py: rules raise them without loading grpc)."""
+gRPC code in shared/proto/errors.py: rules raise them without loading grpc)."""
 from __future__ import annotations
 
 

@@ -10,7 +10,7 @@ import grpc
 
 from shared.auth.http import Authenticator, bearer_token
 from shared.errors import DomainError
-from shared.utils.grpc_errors import grpc_code
+from shared.proto.errors import grpc_code
 
 # Probes (kubelet's native gRPC check) and reflection carry no token.
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")

@@ -4,12 +4,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 # Offsets and sequence numbers stay within a 64-bit SQL integer (larger ones cannot be bound).
 MAX_SQL_INT = 2**63 - 1
 # Identifiers end up in URLs, log lines, Kafka keys and Chat messages: keep them plain.
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
+# An order id in a body: the seed spells it OrderReqID and, in one place, OrderReqId.
+ORDER_ID = AliasChoices("OrderReqID", "OrderReqId")
 
 
 ISO_EXAMPLE = "an ISO 8601 date-time such as 2025-11-01T00:00:00Z"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import Field
 
-from shared.models.common import ApiModel, Identifier, UtcDatetime
+from shared.models.common import ApiModel, UtcDatetime
 from shared.models.states import OrderState
 
 RankingSource = Literal["google", "haversine", "directory"]
@@ -34,17 +34,6 @@ class OrderDetails(ApiModel):
 
     def is_empty(self) -> bool:
         return not self.model_dump(exclude_defaults=True)
-
-
-class InitiateRequest(OrderDetails):
-    """Body of POST /api/v1/initiate: the seed's three keys verbatim, then optional details."""
-
-    order_req_id: Identifier = Field(validation_alias=AliasChoices("OrderReqId", "OrderReqID"), alias="OrderReqId")
-    session_id: Identifier = Field(alias="SessionID")
-    notification_type: Literal["GChat", "Kafka", "None"] = Field("GChat", alias="Notification type")
-
-    def details(self) -> OrderDetails:
-        return OrderDetails.model_validate(self.model_dump(include=set(OrderDetails.model_fields)))
 
 
 class SelectedSeller(ApiModel):

@@ -18,9 +18,9 @@ from shared.models.events import (
     ProposalPayload,
     SellersSelectedPayload,
 )
+from shared.models.followups import AudienceMiss, FollowUpReceipt
 from shared.models.messages import MessageContent
 from shared.models.orders import Location, OrderDetails, OrderItem, OrderSummary, SelectedSeller
-from shared.models.proposals import AudienceMiss, FollowUpReceipt
 from shared.models.states import OrderState, ProposalState
 from shared.proto import communicator_pb2 as pb
 

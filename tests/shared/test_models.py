@@ -2,8 +2,8 @@
 import pytest
 from pydantic import ValidationError
 
-from shared.models.orders import InitiateRequest
-from shared.models.proposals import BuyerFollowUp, ProposalSubmission
+from processor.app.schemas.proposals import ProposalSubmission
+from requestor.app.schemas.requests import BuyerFollowUp, InitiateRequest
 
 SEED_INITIATE = {"OrderReqId": "ORD-001", "SessionID": "SESSION-123", "Notification type": "GChat"}
 SEED_PROPOSAL = {

@@ -7,7 +7,7 @@ from datetime import datetime
 from processor.app.domain.rows import OrderRow
 from shared.errors import Conflict, order_not_found
 from shared.models.orders import OrderDetails
-from shared.models.states import OrderState, check_order_transition, require_order_state
+from shared.models.states import TERMINAL_ORDER_STATES, OrderState, check_order_transition, require_order_state
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,30 @@ def check_invited(order: OrderRow, seller_id: str, invited: bool) -> None:
         raise order_not_found(order.order_req_id)
 
 
+def require_open(order: OrderRow, now: datetime, action: str) -> None:
+    """Proposals and their edit locks change only while the order is open (not paused, not past expiry)."""
+    require_order_state(order.order_req_id, effective_state(order, now), OPEN_ONLY, action)
+
+
 def require_open_to(order: OrderRow, seller_id: str, invited: bool, now: datetime) -> None:
-    """A seller may propose only on an order that invited it and is open (not paused, not past expiry)."""
+    """A seller may propose only on an order that invited it and is open."""
     check_invited(order, seller_id, invited)
-    require_order_state(order.order_req_id, effective_state(order, now), OPEN_ONLY, "accept proposals")
+    require_open(order, now, "accept proposals")
+
+
+def check_initiator(order: OrderRow, session_id: str) -> None:
+    """Initiating again is idempotent for the session that initiated the order, refused to any other."""
+    if order.session_id != session_id:
+        raise Conflict(f"order {order.order_req_id} was initiated by another session")
+
+
+def awaits_selection(order: OrderRow) -> bool:
+    return order.state == OrderState.INITIATED.value
+
+
+def is_live(order: OrderRow | None) -> bool:
+    """Still taking events: known, and not yet in a terminal state (its stream has not ended)."""
+    return order is not None and OrderState(order.state) not in TERMINAL_ORDER_STATES
 
 
 def require_conversation(order: OrderRow, now: datetime) -> None:

@@ -7,7 +7,6 @@ from typing import TypeVar
 from processor.app.domain.rows import EditLockRow, ProposalRow
 from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from shared.models.events import ProposalPayload
-from shared.models.proposals import ProposalReceipt, ProposalSubmission
 from shared.models.states import OPEN_PROPOSAL_STATES, ProposalState, check_proposal_transition
 
 P = TypeVar("P", bound=ProposalRow)
@@ -40,6 +39,17 @@ def check_revision_budget(order_req_id: str, seller_id: str, made: int, limit: i
             f"the most allowed (MAX_PROPOSAL_REVISIONS={limit})")
 
 
+def is_change(proposal: ProposalRow, data: dict, lock: EditLockRow | None, lock_token: str | None) -> bool:
+    """Whether `data` changes the proposal. An identical resubmission is no change (a seller's
+    client may retry blindly); a change needs an open proposal and, while it is edit-locked,
+    the lock's token."""
+    require_changeable(proposal)
+    if proposal.data == data:
+        return False
+    check_update_token(proposal, lock, lock_token)
+    return True
+
+
 def check_update_token(proposal: ProposalRow, lock: EditLockRow | None, lock_token: str | None) -> None:
     """While a proposal is edit-locked, only the lock's holder (its LockToken) may update it."""
     if lock is not None and lock_token != lock.token:
@@ -66,12 +76,6 @@ def payload(proposal: ProposalRow) -> ProposalPayload:
         state=ProposalState(proposal.state), data=proposal.data, revision=proposal.revision,
     )
 
-
-def receipt(submission: ProposalSubmission, proposal: ProposalRow, result: str) -> ProposalReceipt:
-    return ProposalReceipt(
-        order_req_id=submission.order_req_id, proposal_id=proposal.proposal_id, seller=submission.seller,
-        state=proposal.state, revision=proposal.revision, result=result, seq=proposal.last_seq,
-    )
 
 
 def lock_outcome(proposal_id: str, lock: EditLockRow | None, lock_token: str | None) -> str:

@@ -19,7 +19,7 @@ from shared.models.orders import OrderSummary
 from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.proto import convert
-from shared.utils.grpc_errors import grpc_code
+from shared.proto.errors import grpc_code
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 log = logging.getLogger(__name__)

@@ -6,14 +6,14 @@ import secrets
 from datetime import timedelta
 
 from processor.app.domain import proposals as rules
-from processor.app.domain.orders import OPEN_ONLY, check_invited, effective_state
-from processor.app.services.proposal_steps import live_lock, owned_proposal, release_lock
+from processor.app.domain.orders import check_invited, require_open
+from processor.app.schemas.proposals import EditLockReceipt, EditLockRequest
+from processor.app.services.proposal_steps import lock_in_force, owned_proposal, release_lock
 from processor.app.store.tables import EditLock
 from processor.app.store.unit_of_work import OrderStore
 from shared.models.common import utcnow
 from shared.models.events import EditLockPayload
-from shared.models.proposals import EditLockReceipt, EditLockRequest
-from shared.models.states import EventType, ProposalState, require_order_state
+from shared.models.states import EventType, ProposalState
 
 
 class EditLockService:
@@ -26,15 +26,14 @@ class EditLockService:
         async with self._store.change(request.order_req_id) as change:
             check_invited(change.existing, request.seller, await change.is_invited(request.seller))
             proposal = await owned_proposal(change, request.proposal_id, request.seller)
-            lock = await live_lock(change, proposal, now)
+            lock = await lock_in_force(change, proposal, now)
             if request.action == "unlock":
                 if lock is not None:
                     rules.check_release(request.proposal_id, lock, request.lock_token)
                     await release_lock(change, proposal, lock, reason="released")
                 return _receipt(request, None, proposal.last_seq)
 
-            require_order_state(change.order_req_id, effective_state(change.existing, now), OPEN_ONLY,
-                                "edit-lock proposals")
+            require_open(change.existing, now, "edit-lock proposals")
             reason = rules.lock_outcome(request.proposal_id, lock, request.lock_token)
             expires_at = now + timedelta(seconds=request.lock_seconds or self._default_seconds)
             if lock is None:

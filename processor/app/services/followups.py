@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import uuid
 
-from processor.app.domain.followups import check_room
+from processor.app.domain import followups as followup_rules
 from processor.app.domain.notices import NoticeDispatcher, NoticeKind, SellerNotice
 from processor.app.domain.orders import check_invited, require_conversation
-from processor.app.domain.proposals import is_open
+from processor.app.schemas.proposals import SellerFollowUp
 from processor.app.services.proposal_steps import owned_proposal
-from processor.app.store.tables import FollowUp, Proposal
+from processor.app.store.tables import FollowUp
 from processor.app.store.unit_of_work import OrderChange, OrderStore
-from shared.errors import Conflict
 from shared.models.common import utcnow
 from shared.models.events import FollowUpPayload
+from shared.models.followups import FollowUpReceipt
 from shared.models.messages import MessageContent
-from shared.models.proposals import AudienceMiss, FollowUpReceipt, SellerFollowUp
 from shared.models.states import EventType
 
 
@@ -35,22 +34,11 @@ class FollowUpService:
 
     async def from_buyer(self, order_req_id: str, audience: list[str], message: MessageContent) -> FollowUpReceipt:
         """Send to each audience proposal's seller; say who was reached and why others were not."""
-        reached: list[Proposal] = []
-        missed: list[AudienceMiss] = []
         async with self._store.change(order_req_id) as change:
             require_conversation(change.existing, utcnow())
-            for proposal_id in dict.fromkeys(audience):
-                proposal = await change.proposal(proposal_id)
-                if proposal is None or proposal.order_req_id != order_req_id:
-                    missed.append(AudienceMiss(proposal_id=proposal_id, reason="unknown proposal"))
-                elif not is_open(proposal):
-                    missed.append(AudienceMiss(proposal_id=proposal_id, reason=f"proposal is {proposal.state}"))
-                else:
-                    reached.append(proposal)
-            if not reached:
-                detail = "; ".join(f"{m.proposal_id}: {m.reason}" for m in missed)
-                raise Conflict(f"no audience member of order {order_req_id} can be reached ({detail})")
-            check_room(order_req_id, await change.follow_ups_sent(), self._max_per_order)
+            asked = {proposal_id: await change.proposal(proposal_id) for proposal_id in dict.fromkeys(audience)}
+            reached, missed = followup_rules.audience(order_req_id, asked)
+            followup_rules.check_room(order_req_id, await change.follow_ups_sent(), self._max_per_order)
             payload = FollowUpPayload(
                 follow_up_id=str(uuid.uuid4()), direction="buyer",
                 audience=[p.proposal_id for p in reached], message=message,
@@ -71,8 +59,8 @@ class FollowUpService:
             require_conversation(change.existing, utcnow())
             if request.proposal_id:
                 await owned_proposal(change, request.proposal_id, request.seller)
-            check_room(request.order_req_id, await change.follow_ups_sent(seller_id=request.seller),
-                       self._max_per_order, seller_id=request.seller)
+            followup_rules.check_room(request.order_req_id, await change.follow_ups_sent(seller_id=request.seller),
+                                     self._max_per_order, seller_id=request.seller)
             payload = FollowUpPayload(
                 follow_up_id=str(uuid.uuid4()), direction="seller", seller_id=request.seller,
                 proposal_id=request.proposal_id or "", message=request.message.content,

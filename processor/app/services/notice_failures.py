@@ -4,9 +4,10 @@ stream has ended; the Chat adapter's statistics keep it then)."""
 from __future__ import annotations
 
 from processor.app.domain.notices import SellerNotice
+from processor.app.domain.orders import is_live
 from processor.app.store.unit_of_work import OrderStore
 from shared.models.events import NoticeFailedPayload
-from shared.models.states import TERMINAL_ORDER_STATES, EventType, OrderState
+from shared.models.states import EventType
 
 
 class NoticeFailures:
@@ -15,7 +16,7 @@ class NoticeFailures:
 
     async def record(self, notice: SellerNotice, reason: str) -> None:
         async with self._store.change(notice.order_req_id) as change:
-            if change.order is None or OrderState(change.order.state) in TERMINAL_ORDER_STATES:
+            if not is_live(change.order):
                 return
             change.append(EventType.SELLER_NOTICE_FAILED, NoticeFailedPayload(
                 seller_id=notice.seller_id, kind=notice.kind.value, reason=reason,

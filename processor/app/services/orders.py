@@ -6,12 +6,19 @@ from datetime import timedelta
 
 from processor.app.domain import proposals as proposal_rules
 from processor.app.domain.notices import NoticeDispatcher, NoticeKind, SellerNotice
-from processor.app.domain.orders import check_action, is_due_to_expire, no_seller_reason, transition
-from processor.app.services.proposal_steps import close_open_proposals, live_lock
+from processor.app.domain.orders import (
+    awaits_selection,
+    check_action,
+    check_initiator,
+    is_due_to_expire,
+    no_seller_reason,
+    transition,
+)
+from processor.app.services.proposal_steps import close_open_proposals, lock_in_force
 from processor.app.services.seller_selection import SellerSelector
 from processor.app.store.tables import Invitation, Order
 from processor.app.store.unit_of_work import OrderStore
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound
 from shared.models.common import utcnow
 from shared.models.events import OrderStatusPayload, SellersSelectedPayload
 from shared.models.orders import OrderDetails, OrderSummary, SelectedSeller
@@ -76,9 +83,9 @@ class OrderService:
                 change.append(EventType.REQUEST_SUBMISSIONS, OrderStatusPayload(
                     state=OrderState.INITIATED, session_id=order.session_id, expires_at=order.expires_at,
                 ))
-            elif order.session_id != command.session_id:
-                raise Conflict(f"order {command.order_req_id} was initiated by another session")
-            needs_selection = order.state == OrderState.INITIATED.value
+            else:
+                check_initiator(order, command.session_id)
+            needs_selection = awaits_selection(order)
             deadline = order.expires_at.timestamp()
         if needs_selection:
             await self._queue.run(
@@ -93,7 +100,7 @@ class OrderService:
         selection = await self._selector.select(details)
         async with self._store.change(order_req_id) as change:
             order = change.existing
-            if order.state != OrderState.INITIATED.value:
+            if not awaits_selection(order):
                 return  # a concurrent initiate already selected
             if not selection.sellers:
                 transition(order, OrderState.FAILED)
@@ -126,7 +133,7 @@ class OrderService:
             winner = proposals.get(proposal_id)
             if winner is None:
                 raise NotFound(f"proposal {proposal_id} not found in order {order_req_id}")
-            await live_lock(change, winner, now)
+            await lock_in_force(change, winner, now)
             proposal_rules.set_state(winner, ProposalState.ACCEPTED)
             closed = await close_open_proposals(change, proposals, keep=proposal_id)
             winner.last_seq = change.append(EventType.PROPOSAL_ACCEPTED, proposal_rules.payload(winner)).seq

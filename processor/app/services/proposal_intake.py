@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 
 from processor.app.domain.orders import require_open_to
-from processor.app.domain.proposals import check_revision_budget, receipt
-from processor.app.services.proposal_steps import add_proposal
+from processor.app.domain.proposals import check_revision_budget
+from processor.app.schemas.proposals import ProposalReceipt, ProposalSubmission
+from processor.app.services.proposal_steps import add_proposal, receipt
 from processor.app.store.unit_of_work import OrderStore
 from shared.errors import DomainError
 from shared.models.common import utcnow
-from shared.models.proposals import ProposalReceipt, ProposalSubmission
 from shared.utils.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from processor.app.domain import proposals as rules
+from processor.app.schemas.proposals import ProposalReceipt, ProposalSubmission
 from processor.app.store.tables import EditLock, Proposal
 from processor.app.store.unit_of_work import OrderChange
 from shared.models.events import EditLockPayload
-from shared.models.proposals import ProposalSubmission
 from shared.models.states import EventType, ProposalState
 
 
@@ -28,7 +28,7 @@ async def owned_proposal(change: OrderChange, proposal_id: str, seller_id: str) 
     return rules.check_owned(await change.proposal(proposal_id), change.order_req_id, proposal_id, seller_id)
 
 
-async def live_lock(change: OrderChange, proposal: Proposal, now: datetime) -> EditLock | None:
+async def lock_in_force(change: OrderChange, proposal: Proposal, now: datetime) -> EditLock | None:
     """The proposal's edit lock if still held; a lapsed one is released (and logged) here."""
     lock = await change.edit_lock(proposal.proposal_id)
     if lock is None or lock.expires_at > now:
@@ -61,3 +61,10 @@ async def close_open_proposals(
         proposal.last_seq = change.append(EventType.PROPOSAL_CLOSED, rules.payload(proposal)).seq
         closed.append(proposal)
     return closed
+
+
+def receipt(submission: ProposalSubmission, proposal: Proposal, result: str) -> ProposalReceipt:
+    return ProposalReceipt(
+        order_req_id=submission.order_req_id, proposal_id=proposal.proposal_id, seller=submission.seller,
+        state=proposal.state, revision=proposal.revision, result=result, seq=proposal.last_seq,
+    )

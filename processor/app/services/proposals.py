@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from processor.app.domain import proposals as rules
 from processor.app.domain.orders import require_open_to
+from processor.app.schemas.proposals import ProposalReceipt, ProposalSubmission
 from processor.app.services.proposal_intake import ProposalIntake
-from processor.app.services.proposal_steps import add_proposal, live_lock, owned_proposal
+from processor.app.services.proposal_steps import add_proposal, lock_in_force, owned_proposal, receipt
 from processor.app.store.unit_of_work import OrderStore
 from shared.errors import DomainError
 from shared.messaging.topics import Key, Topic, refusal_message
 from shared.models.common import utcnow
-from shared.models.proposals import ProposalReceipt, ProposalSubmission
 from shared.models.states import EventType
 
 
@@ -41,16 +41,14 @@ class ProposalService:
             if await change.proposal(submission.proposal.proposal_id) is None:
                 rules.check_revision_budget(change.order_req_id, seller, await change.revisions_made(seller),
                                             self._max_revisions)
-                return rules.receipt(submission, add_proposal(change, submission, now), "created")
+                return receipt(submission, add_proposal(change, submission, now), "created")
             proposal = await owned_proposal(change, submission.proposal.proposal_id, seller)
-            rules.require_changeable(proposal)
-            lock = await live_lock(change, proposal, now)
+            lock = await lock_in_force(change, proposal, now)
             data = submission.proposal.as_stored()
-            if proposal.data == data:
-                return rules.receipt(submission, proposal, "unchanged")
-            rules.check_update_token(proposal, lock, submission.lock_token)
+            if not rules.is_change(proposal, data, lock, submission.lock_token):
+                return receipt(submission, proposal, "unchanged")
             rules.check_revision_budget(change.order_req_id, seller, await change.revisions_made(seller),
                                         self._max_revisions)
             rules.revise(proposal, data, now)
             proposal.last_seq = change.append(EventType.PROPOSAL_UPDATE, rules.payload(proposal)).seq
-            return rules.receipt(submission, proposal, "updated")
+            return receipt(submission, proposal, "updated")

@@ -13,13 +13,13 @@ from typing import TypeVar
 import grpc
 from google.protobuf.message import Message
 
+from shared.models.followups import FollowUpReceipt
 from shared.models.messages import MessageContent
 from shared.models.orders import OrderDetails, OrderSummary
-from shared.models.proposals import FollowUpReceipt
 from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.proto import convert
-from shared.utils.grpc_errors import from_grpc_code
+from shared.proto.errors import from_grpc_code
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from requestor.app.adapters.order_details import OrderDetailsSource
 from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
-from requestor.app.services.update_requests import RequestUpdater
-from requestor.app.services.views import (
+from requestor.app.schemas.requests import BuyerFollowUp, ControlRequest, FinalizeRequest, InitiateRequest
+from requestor.app.schemas.views import (
     FollowUpView,
     OrderList,
     OrderListItem,
@@ -23,6 +23,7 @@ from requestor.app.services.views import (
     ProposalView,
     TimelineEntry,
 )
+from requestor.app.services.update_requests import RequestUpdater
 from requestor.app.store.tables import FollowUp, Order, OrderEventRow, Proposal
 from shared.auth import ANYONE, Principal
 from shared.db.engine import write_session
@@ -30,8 +31,8 @@ from shared.errors import Conflict, DomainError, Forbidden, order_not_found
 from shared.messaging.service import Messaging
 from shared.messaging.topics import Key, Topic, refusal_message
 from shared.models.common import utcnow
-from shared.models.orders import InitiateRequest, OrderSummary
-from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest, FollowUpReceipt
+from shared.models.followups import FollowUpReceipt
+from shared.models.orders import OrderSummary
 from shared.models.states import TERMINAL_ORDER_STATES, OrderState
 
 PROPOSALS_PAGE = 100  # proposals in one order view unless the buyer asks for another page size

@@ -4,7 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, status
 
 from processor.app.api.deps import FollowUpsDep, SellerDep
-from shared.models.proposals import FollowUpReceipt, SellerFollowUp
+from processor.app.schemas.proposals import SellerFollowUp
+from shared.models.followups import FollowUpReceipt
 from shared.utils.http_errors import error_responses
 
 router = APIRouter(tags=["follow-ups"])

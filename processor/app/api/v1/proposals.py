@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Response, status
 
 from processor.app.api.deps import EditLocksDep, ProposalsDep, SellerDep
-from shared.models.proposals import EditLockReceipt, EditLockRequest, ProposalReceipt, ProposalSubmission
+from processor.app.schemas.proposals import EditLockReceipt, EditLockRequest, ProposalReceipt, ProposalSubmission
 from shared.utils.http_errors import error_responses
 
 router = APIRouter(tags=["proposals"])

@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, status
 
 from requestor.app.api.deps import BuyerDep, OrdersDep
+from requestor.app.schemas.requests import BuyerFollowUp, ControlRequest, FinalizeRequest, InitiateRequest
+from requestor.app.schemas.views import OrderList, OrderView
 from requestor.app.services.orders import PROPOSALS_PAGE, PROPOSALS_PAGE_MAX
-from requestor.app.services.views import OrderList, OrderView
 from shared.models.common import MAX_SQL_INT, Identifier
-from shared.models.orders import InitiateRequest
-from shared.models.proposals import BuyerFollowUp, ControlRequest, FinalizeRequest, FollowUpReceipt
+from shared.models.followups import FollowUpReceipt
 from shared.models.states import OrderState
 from shared.utils.http_errors import error_responses
 

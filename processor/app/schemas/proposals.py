@@ -1,16 +1,15 @@
-"""Seller-side bodies (Processor REST) and the buyer's finalize / follow-up bodies."""
+"""The Processor's REST bodies: what a seller sends and is answered (the seed's key names)."""
 from __future__ import annotations
 
 import json
 from typing import Any, Literal
 
-from pydantic import AliasChoices, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from shared.models.common import ApiModel, Identifier, UtcDatetime
+from shared.models.common import ORDER_ID, ApiModel, Identifier, UtcDatetime
 from shared.models.messages import Message
 from shared.models.states import ProposalState
 
-ORDER_ID = AliasChoices("OrderReqID", "OrderReqId")
 PRICE_DECIMALS = 4
 # A seller's own keys are kept as given, within bounds: every buyer stream and Kafka message carries them.
 MAX_EXTRA_DEPTH = 8
@@ -91,27 +90,6 @@ class SellerFollowUp(ApiModel):
     message: Message = Field(alias="Message")
 
 
-class BuyerFollowUp(ApiModel):
-    """Body of POST /api/v1/followup on the Requestor: Audience lists ProposalIDs."""
-
-    order_req_id: Identifier = Field(validation_alias=ORDER_ID, alias="OrderReqID")
-    audience: list[Identifier] = Field(alias="Audience", min_length=1, max_length=100)
-    message: Message = Field(alias="Message")
-
-
-class AudienceMiss(ApiModel):
-    proposal_id: str = Field(alias="ProposalID")
-    reason: str = Field(alias="Reason")
-
-
-class FollowUpReceipt(ApiModel):
-    order_req_id: str = Field(alias="OrderReqID")
-    follow_up_id: str = Field(alias="FollowUpID")
-    seq: int = Field(alias="Seq")
-    reached: list[str] = Field(default_factory=list, alias="Reached")
-    not_reached: list[AudienceMiss] = Field(default_factory=list, alias="NotReached")
-
-
 class EditLockRequest(ApiModel):
     """Body of POST /api/v1/edit-lock: take, renew (with the token) or release a lease."""
 
@@ -130,15 +108,3 @@ class EditLockReceipt(ApiModel):
     lock_token: str | None = Field(None, alias="LockToken")
     expires_at: UtcDatetime | None = Field(None, alias="ExpiresAt")
     seq: int = Field(alias="Seq")
-
-
-class FinalizeRequest(ApiModel):
-    """Body of PUT /api/v1/finalize/{order_req_id}: the winning proposal."""
-
-    proposal_id: Identifier = Field(alias="ProposalID")
-
-
-class ControlRequest(ApiModel):
-    """Optional body of PUT /api/v1/pause|resume/{order_req_id}."""
-
-    reason: str = Field("", alias="Reason", max_length=500)
