@@ -41,7 +41,9 @@ from shared.auth.tokens import Audience
 from shared.config.profile import announce
 from shared.db.engine import LOCK_WAIT_SECONDS, make_engine, make_sessionmaker
 from shared.db.idempotency import IdempotencyStore
+from shared.db.leadership import Leadership
 from shared.db.migrate import upgrade_to_head
+from shared.db.notifications import Notifications
 from shared.errors import Forbidden
 from shared.messaging.service import Messaging
 from shared.utils.task_queue import Priority, PriorityTaskQueue
@@ -59,6 +61,7 @@ class Processor:
     engine: AsyncEngine
     sessions: async_sessionmaker
     queue: PriorityTaskQueue
+    notifications: Notifications
     events: EventLog
     messaging: Messaging
     directory: SellerDirectory
@@ -82,8 +85,10 @@ class Processor:
         engine = make_engine(settings.resolved_database_url("processor"))
         sessions = make_sessionmaker(engine)
         queue = PriorityTaskQueue(settings.max_concurrent_tasks, settings.max_queued_tasks)
-        events = EventLog(sessions, poll_seconds=settings.stream_poll_seconds)
-        messaging = Messaging(settings, sessions, OutboxRow, source="processor")
+        # Other replicas' commits wake this one's readers and relay (PostgreSQL; nothing on SQLite).
+        notifications = Notifications(engine)
+        events = EventLog(sessions, poll_seconds=settings.stream_poll_seconds, notifications=notifications)
+        messaging = Messaging(settings, sessions, OutboxRow, source="processor", notifications=notifications)
         store = OrderStore(sessions, events, messaging)
         directory = SellerDirectory(sessions)
         # One HTTP client for every Google call: pooled connections, bounded, closed at stop.
@@ -114,7 +119,8 @@ class Processor:
         edit_locks = EditLockService(store=store, default_seconds=settings.edit_lock_seconds)
         followups = FollowUpService(store=store, notices=notices, max_per_order=settings.max_followups_per_order)
         return cls(
-            settings=settings, engine=engine, sessions=sessions, queue=queue, events=events, messaging=messaging,
+            settings=settings, engine=engine, sessions=sessions, queue=queue, notifications=notifications,
+            events=events, messaging=messaging,
             directory=directory, http=http, chat=chat, seller_views=SellerViews(sessions),
             seller_admin=SellerAdmin(directory=directory, tokens=settings.token_signer(),
                                      token_hours=settings.seller_token_hours, webhook_allowed=settings.webhook_allowed),
@@ -169,7 +175,10 @@ class Processor:
         self.queue.start()
         self.messaging.start()
         self.events.start()
-        self._sweeper_task = asyncio.create_task(self.sweeper.run(), name="expiry-sweeper")
+        self.notifications.start()
+        # One sweeper per database: the replica holding its advisory lock (others stand by).
+        self._sweeper_task = asyncio.create_task(
+            Leadership(self.engine, "processor-expiry-sweeper").run(self.sweeper.run), name="expiry-sweeper")
         await self.grpc.start()
         log.info("gRPC listening on %s:%d (%s)", self.settings.bind_host, self.grpc.port,
                  "TLS" if self.grpc.tls else "plaintext")
@@ -184,6 +193,7 @@ class Processor:
         await self.queue.close()
         await self.intake.close()
         await self.messaging.stop()
+        await self.notifications.close()
         await self.chat.close()
         await self.http.aclose()
         await self.engine.dispose()

@@ -1,11 +1,12 @@
 """Requestor settings (env vars override requestor/.env.local)."""
 from __future__ import annotations
 
+import ipaddress
 import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.auth.principal import Role
@@ -21,7 +22,36 @@ class RequestorSettings(CommonSettings):
     model_config = SettingsConfigDict(env_file=service_env_files(SERVICE_DIR), extra="ignore")
 
     http_port: int = Field(8000, ge=0, le=65535)
-    processor_grpc_target: str = Field("127.0.0.1:50051", description="host:port of the Processor's gRPC server")
+    processor_grpc_target: str = Field(
+        "127.0.0.1:50051", description="the Processor's gRPC server: host:port, a comma-separated list of IP:port "
+        "(one per replica), or any gRPC target such as dns:///processor-grpc:50051; calls are spread round-robin")
+
+    @model_validator(mode="after")
+    def _lease_outlasts_heartbeats(self) -> RequestorSettings:
+        if self.replica_lease_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError("REPLICA_LEASE_SECONDS must be at least twice HEARTBEAT_SECONDS, or one late "
+                             "heartbeat moves a live replica's streams")
+        return self
+
+    @field_validator("processor_grpc_target")
+    @classmethod
+    def _address_list(cls, target: str) -> str:
+        """`10.0.0.1:50051,10.0.0.2:50051` as gRPC's own name for a list of addresses (ipv4:…)."""
+        if "," not in target or target.startswith(("ipv4:", "ipv6:")):
+            return target
+        hosts = [address.strip().rsplit(":", 1)[0].strip("[]") for address in target.split(",")]
+        try:
+            versions = {ipaddress.ip_address(host).version for host in hosts}
+        except ValueError:
+            raise ValueError("a list of Processor addresses must be IP:port pairs; "
+                             "for a name that resolves to several, use dns:///name:port") from None
+        if len(versions) > 1:
+            raise ValueError("a list of Processor addresses must be all IPv4 or all IPv6")
+        return f"ipv{versions.pop()}:{','.join(address.strip() for address in target.split(','))}"
+    heartbeat_seconds: float = Field(
+        1.0, gt=0, le=60, description="how often this replica tells the others it is alive (PostgreSQL)")
+    replica_lease_seconds: float = Field(
+        3.0, gt=0, le=600, description="a replica silent this long is dead: its orders' streams move to the others")
     grpc_call_timeout_seconds: float = Field(10.0, gt=0)
     grpc_call_attempts: int = Field(
         5, ge=1, le=5, description="tries of a call the Processor did not take (UNAVAILABLE)")

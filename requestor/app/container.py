@@ -15,7 +15,9 @@ from requestor.app.config import RequestorSettings
 from requestor.app.grpc_client.client import ProcessorClient
 from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.services.orders import BuyerOrders
+from requestor.app.services.stream_ownership import StreamOwnership
 from requestor.app.services.update_requests import RequestUpdater
+from requestor.app.store.replicas import ReplicaRegistry
 from requestor.app.store.tables import IdempotencyRow, OutboxRow
 from shared.auth import Role
 from shared.auth.grpc_auth import bearer_metadata, channel_credentials
@@ -26,6 +28,7 @@ from shared.config.profile import announce
 from shared.db.engine import LOCK_WAIT_SECONDS, make_engine, make_sessionmaker
 from shared.db.idempotency import IdempotencyStore
 from shared.db.migrate import upgrade_to_head
+from shared.db.notifications import Notifications
 from shared.messaging.service import Messaging
 from shared.proto import communicator_pb2 as pb
 from shared.utils.grpc_options import CLIENT_OPTIONS, retrying_service_config
@@ -41,9 +44,11 @@ class Requestor:
     engine: AsyncEngine
     channel: grpc.aio.Channel
     queue: PriorityTaskQueue
+    notifications: Notifications
     messaging: Messaging
     updater: RequestUpdater
     streams: OrderStreamManager
+    ownership: StreamOwnership
     orders: BuyerOrders
     buyers_auth: Authenticator
     idempotency: IdempotencyStore
@@ -57,8 +62,11 @@ class Requestor:
         token = settings.processor_auth_token
         metadata = bearer_metadata(token.get_secret_value() if token else None)
         queue = PriorityTaskQueue(settings.max_concurrent_tasks, settings.max_queued_tasks)
-        messaging = Messaging(settings, sessions, OutboxRow, source="requestor")
-        updater = RequestUpdater(sessions, messaging, poll_seconds=settings.sse_poll_seconds)
+        # Other replicas' applies wake this one's SSE readers and relay (PostgreSQL; nothing on SQLite).
+        notifications = Notifications(engine)
+        messaging = Messaging(settings, sessions, OutboxRow, source="requestor", notifications=notifications)
+        updater = RequestUpdater(sessions, messaging, poll_seconds=settings.sse_poll_seconds,
+                                 notifications=notifications)
         streams = OrderStreamManager(
             channel, updater,
             retry_initial=settings.stream_retry_initial_seconds, retry_max=settings.stream_retry_max_seconds,
@@ -68,11 +76,18 @@ class Requestor:
             OrderDetailsSource(settings.api_base_url, timeout=settings.api_timeout_seconds, queue=queue)
             if settings.api_base_url else None
         )
+        ownership = StreamOwnership(
+            registry=ReplicaRegistry(sessions), streams=streams, notifications=notifications,
+            heartbeat_seconds=settings.heartbeat_seconds, lease_seconds=settings.replica_lease_seconds,
+        )
         processor = ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds, metadata=metadata)
         return cls(
-            settings=settings, engine=engine, channel=channel, queue=queue, messaging=messaging,
+            settings=settings, engine=engine, channel=channel, queue=queue, notifications=notifications,
+            messaging=messaging,
             updater=updater, streams=streams,
-            orders=BuyerOrders(sessions, processor, streams, updater, details, messaging,
+            ownership=ownership,
+            orders=BuyerOrders(sessions=sessions, processor=processor, ownership=ownership, updater=updater,
+                               details_source=details, messaging=messaging,
                                action_wait_seconds=settings.action_wait_seconds),
             buyers_auth=Authenticator(settings.verifying_signer(), audience=Audience.REQUESTOR, roles=[Role.BUYER]),
             idempotency=IdempotencyStore(sessions, IdempotencyRow, keep_hours=settings.idempotency_keep_hours,
@@ -94,15 +109,19 @@ class Requestor:
         self.queue.start()
         self.messaging.start()
         self.updater.start()
-        resumed = await self.orders.resume_streams()
-        log.info("following %d open orders on %s", resumed, self.settings.processor_grpc_target)
+        self.notifications.start()
+        following = await self.ownership.start()
+        log.info("replica %s following %d open orders on %s", self.ownership.replica_id, following,
+                 self.settings.processor_grpc_target)
 
     async def stop(self) -> None:
+        await self.ownership.stop()
         self.updater.close_readers()
         await self.streams.close()
         await self.updater.close()
         await self.queue.close()
         await self.messaging.stop()
+        await self.notifications.close()
         await self.channel.close()
         await self.engine.dispose()
 

@@ -23,6 +23,7 @@ async def _readiness(request: Request) -> dict[str, str]:
         "processor": "ok" if channel in (grpc.ChannelConnectivity.READY, grpc.ChannelConnectivity.IDLE)
         else f"degraded: channel {channel.name.lower()}",
         "kafka": await requestor.messaging.status(),
+        "streams": requestor.ownership.describe(),
     }
 
 

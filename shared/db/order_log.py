@@ -1,12 +1,14 @@
 """A service's per-order event log as its live readers see it: replay from the database, then
-tail (shared.db.tail), with one poller for events another replica wrote.
+tail (shared.db.tail). Commits in this process wake its readers with the events; commits in
+another replica wake them through PostgreSQL notices (shared.db.notifications), and one poller
+per process is the safety net for a notice lost with a connection.
 
 The Processor's EventLog (gRPC streams) and the Requestor's updater (SSE, waiting actions) read
 the same way from their own `orders` and `order_events` tables.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from contextlib import AbstractContextManager
 from typing import ClassVar, Protocol
 
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped
 
 from shared.db.event_rows import EventRowMixin
+from shared.db.notifications import Notifications
 from shared.db.tail import Subscription, Wakeups, tail
 from shared.models.events import OrderEvent
 
@@ -29,12 +32,29 @@ class OrderSeqRow(Protocol):
 class TailableOrderLog:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], order_table: type[OrderSeqRow],
                  event_table: type[EventRowMixin], *,
-                 poll_seconds: float, page_size: int = 500) -> None:
+                 poll_seconds: float, page_size: int = 500,
+                 notifications: Notifications | None = None, channel: str = "") -> None:
         self._sessions = sessions
         self._orders = order_table
         self._events = event_table
         self._page_size = page_size
         self._wakeups = Wakeups(self.latest_seqs, poll_seconds=poll_seconds)
+        self._notifications = notifications
+        self._channel = channel
+        if notifications is not None:
+            notifications.on(channel, self._committed_elsewhere)
+
+    async def announce(self, session: AsyncSession, order_req_ids: Iterable[str]) -> None:
+        """Inside the transaction that appends events: other replicas' readers wake at its commit."""
+        if self._notifications is not None:
+            await self._notifications.notify(session, self._channel, order_req_ids)
+
+    def _committed_elsewhere(self, order_req_id: str | None) -> None:
+        """Another replica committed events of the order (None: of any order): readers read them."""
+        if order_req_id is None:
+            self._wakeups.wake_all()
+        else:
+            self._wakeups.notify(order_req_id)
 
     def start(self) -> None:
         self._wakeups.start()

@@ -89,6 +89,12 @@ class Wakeups:
                         if seq > subscription.seen_seq:
                             subscription.deliver(())
 
+    def wake_all(self) -> None:
+        """Every reader looks at the database (commits elsewhere may have gone unannounced)."""
+        for subscriptions in list(self._subscribers.values()):
+            for subscription in subscriptions:
+                subscription.deliver(())
+
     def notify(self, order_req_id: str, events: Sequence[OrderEvent] = ()) -> None:
         """Call after the commit, in commit order for the order (its writers are serialised)."""
         for subscription in self._subscribers.get(order_req_id, ()):

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.config import CommonSettings
 from shared.db.engine import write_session
+from shared.db.leadership import Leadership
+from shared.db.notifications import Notifications
 from shared.messaging.kafka_client import KafkaPublisher
 from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin
 from shared.messaging.topics import KafkaMessage, topic_names
@@ -16,17 +18,25 @@ from shared.messaging.topics import KafkaMessage, topic_names
 class Messaging:
     """`stage()` inside a change's transaction, `written()` after its commit; the relay does the rest.
 
-    With KAFKA_ENABLED=false nothing is staged and no relay runs.
+    One relay publishes per database: among replicas on PostgreSQL the one holding the advisory
+    lock `<source>-outbox-relay` (shared.db.leadership), which others take over within seconds
+    of its end; a commit on any replica wakes it through a PostgreSQL notice. With
+    KAFKA_ENABLED=false nothing is staged and no relay runs.
     """
 
     def __init__(
         self, settings: CommonSettings, sessions: async_sessionmaker[AsyncSession], row_type: type[OutboxRowMixin], *,
-        source: str,
+        source: str, notifications: Notifications | None = None,
     ) -> None:
         self.enabled = settings.kafka_enabled
         self._sessions = sessions
         self._settings = settings
+        self._notifications = notifications
+        self._channel = f"{source}_outbox"
         self.outbox = Outbox(row_type)
+        if notifications is not None:
+            notifications.on(self._channel, lambda _: self.outbox.written())
+        self.leadership = Leadership(sessions.kw["bind"], f"{source}-outbox-relay")
         names = topic_names(settings)
         self.relay = OutboxRelay(
             sessions, self.outbox, KafkaPublisher(settings, list(names.values())),
@@ -35,10 +45,13 @@ class Messaging:
             retention=timedelta(hours=settings.outbox_retention_hours),
         )
         self._task: asyncio.Task | None = None
+        self._drain_seconds = 0.0
 
     async def stage(self, session: AsyncSession, messages: list[KafkaMessage]) -> None:
         if self.enabled and messages:
             await self.outbox.stage(session, messages)
+            if self._notifications is not None:  # the relay may be another replica's
+                await self._notifications.notify(session, self._channel)
 
     def written(self) -> None:
         if self.enabled:
@@ -49,20 +62,29 @@ class Messaging:
         if not self.enabled:
             return
         async with write_session(self._sessions) as session:
-            await self.outbox.stage(session, messages)
+            await self.stage(session, messages)
         self.outbox.written()
 
     async def status(self) -> str:
-        return await self.relay.status() if self.enabled else "disabled"
+        if not self.enabled:
+            return "disabled"
+        return await self.relay.status() if self.leadership.leading else "standby (another replica publishes)"
 
     def start(self) -> None:
         if self.enabled:
-            self._task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+            self._task = asyncio.create_task(self.leadership.run(self._relay), name="outbox-relay")
+
+    async def _relay(self) -> None:
+        try:
+            await self.relay.run()
+        finally:
+            if self._drain_seconds:  # stopping: publish what is left while still holding the lock
+                await self.relay.drain(self._drain_seconds)
 
     async def stop(self, drain_seconds: float = 5.0) -> None:
         if self._task is None:
             return
+        self._drain_seconds = drain_seconds
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
-        await self.relay.drain(drain_seconds)
         await self.relay.close()

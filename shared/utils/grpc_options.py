@@ -22,8 +22,10 @@ CLIENT_OPTIONS = [
 
 def retrying_service_config(service_names: list[str], *, attempts: int, initial: float, maximum: float) -> str:
     """gRPC's own retry policy: calls that failed UNAVAILABLE (the server never took them, e.g.
-    it is restarting) are retried with exponential backoff, within the call's deadline."""
-    return json.dumps({"methodConfig": [{
+    it is restarting) are retried with exponential backoff, within the call's deadline. Calls are
+    spread over every address the target resolves to (round_robin: a list of addresses, or a
+    headless Service's records through dns:///), each stream on the replica its call reached."""
+    return json.dumps({"loadBalancingConfig": [{"round_robin": {}}], "methodConfig": [{
         "name": [{"service": name} for name in service_names],
         "retryPolicy": {
             "maxAttempts": attempts, "initialBackoff": f"{initial}s", "maxBackoff": f"{maximum}s",

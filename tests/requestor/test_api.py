@@ -91,7 +91,7 @@ async def test_pause_refuses_proposals_until_resume_then_finalize(requestor, pro
 
 
 async def _not_following(requestor):
-    return requestor_of(requestor).streams.following == 0
+    return not requestor_of(requestor).streams.followed
 
 
 @pytest.mark.parametrize(

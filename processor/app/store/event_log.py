@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from processor.app.store.tables import Order, OrderEventRow
+from shared.db.notifications import Notifications
 from shared.db.order_log import TailableOrderLog
 from shared.models.common import utcnow
 from shared.models.events import OrderEvent
@@ -20,8 +21,10 @@ from shared.models.states import EventType
 
 
 class EventLog(TailableOrderLog):
-    def __init__(self, sessions: async_sessionmaker, *, poll_seconds: float, page_size: int = 500) -> None:
-        super().__init__(sessions, Order, OrderEventRow, poll_seconds=poll_seconds, page_size=page_size)
+    def __init__(self, sessions: async_sessionmaker, *, poll_seconds: float, page_size: int = 500,
+                 notifications: Notifications | None = None) -> None:
+        super().__init__(sessions, Order, OrderEventRow, poll_seconds=poll_seconds, page_size=page_size,
+                         notifications=notifications, channel="processor_order_events")
 
     @staticmethod
     def next_event(order: Order, event_type: EventType, payload: BaseModel) -> OrderEvent:

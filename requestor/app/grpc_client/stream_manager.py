@@ -50,14 +50,24 @@ class OrderStreamManager:
         self.reconnects = 0
 
     @property
-    def following(self) -> int:
-        return len(self._tasks)
+    def followed(self) -> set[str]:
+        return set(self._tasks)
 
     def follow(self, order_req_id: str) -> None:
         if order_req_id not in self._tasks:
             task = asyncio.create_task(self._follow(order_req_id), name=f"stream:{order_req_id}")
             self._tasks[order_req_id] = task
-            task.add_done_callback(lambda _task: self._tasks.pop(order_req_id, None))
+            task.add_done_callback(lambda done: self._forget(order_req_id, done))
+
+    def unfollow(self, order_req_id: str) -> None:
+        """Stop following (another replica took the order over); what was applied stays."""
+        task = self._tasks.pop(order_req_id, None)
+        if task is not None:
+            task.cancel()
+
+    def _forget(self, order_req_id: str, task: asyncio.Task) -> None:
+        if self._tasks.get(order_req_id) is task:  # not a newer stream of the same order
+            del self._tasks[order_req_id]
 
     async def _follow(self, order_req_id: str) -> None:
         delay = self._retry_initial

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from requestor.app.adapters.order_details import OrderDetailsSource
 from requestor.app.grpc_client.client import ProcessorClient
-from requestor.app.grpc_client.stream_manager import OrderStreamManager
 from requestor.app.schemas.requests import BuyerFollowUp, ControlRequest, FinalizeRequest, InitiateRequest
 from requestor.app.schemas.views import (
     FollowUpView,
@@ -23,6 +22,7 @@ from requestor.app.schemas.views import (
     ProposalView,
     TimelineEntry,
 )
+from requestor.app.services.stream_ownership import StreamOwnership
 from requestor.app.services.update_requests import RequestUpdater
 from requestor.app.store.tables import FollowUp, Order, OrderEventRow, Proposal
 from shared.auth import ANYONE, Principal
@@ -50,18 +50,18 @@ def _list_item(order: Order) -> dict[str, Any]:
 class BuyerOrders:
     def __init__(
         self,
+        *,
         sessions: async_sessionmaker,
         processor: ProcessorClient,
-        streams: OrderStreamManager,
+        ownership: StreamOwnership,
         updater: RequestUpdater,
         details_source: OrderDetailsSource | None,
         messaging: Messaging,
-        *,
         action_wait_seconds: float,
     ) -> None:
         self._sessions = sessions
         self._processor = processor
-        self._streams = streams
+        self._ownership = ownership
         self._updater = updater
         self._details_source = details_source
         self._messaging = messaging
@@ -99,9 +99,10 @@ class BuyerOrders:
                     details=details.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True),
                     sellers=[], expires_at=summary.expires_at, created_at=now, updated_at=now, last_seq=0,
                 ))
+                await self._ownership.announce(session, request.order_req_id)
         except IntegrityError:
             pass  # a concurrent identical initiate stored it first
-        self._streams.follow(request.order_req_id)
+        self._ownership.opened(request.order_req_id)
         await self._caught_up(request.order_req_id, summary.last_seq)
         return await self.view(request.order_req_id)
 
@@ -128,17 +129,6 @@ class BuyerOrders:
         async with self._refusals_published("Resume", Key.ORD_UPDATES, order_req_id, request):
             await self.require(order_req_id, buyer)
             return await self._after_action(order_req_id, await self._processor.resume(order_req_id, request.reason))
-
-    async def resume_streams(self) -> int:
-        """At start-up: reopen the stream of every order not yet in a terminal state."""
-        async with self._sessions() as session:
-            orders = (await session.scalars(
-                select(Order).where(Order.state.not_in([s.value for s in TERMINAL_ORDER_STATES]))
-                .order_by(Order.expires_at)
-            )).all()
-        for order in orders:
-            self._streams.follow(order.order_req_id)
-        return len(orders)
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -240,7 +230,7 @@ class BuyerOrders:
 
     def _follow_if_open(self, order: Order) -> None:
         if OrderState(order.state) not in TERMINAL_ORDER_STATES:
-            self._streams.follow(order.order_req_id)
+            self._ownership.opened(order.order_req_id)
 
     async def _caught_up(self, order_req_id: str, seq: int) -> None:
         """Read-your-writes: wait (bounded) until the stream has applied the action's event."""

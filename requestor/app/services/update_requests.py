@@ -20,6 +20,7 @@ from sqlalchemy.orm import load_only
 from requestor.app.grpc_client.stream_manager import SequenceGap
 from requestor.app.store.tables import FollowUp, Order, OrderEventRow, Proposal
 from shared.db.engine import write_session
+from shared.db.notifications import Notifications
 from shared.db.order_log import TailableOrderLog
 from shared.db.tail import Subscription
 from shared.messaging.service import Messaging
@@ -82,11 +83,14 @@ def _apply_follow_up(session: AsyncSession, event: OrderEvent, payload: FollowUp
 
 
 class RequestUpdater:
-    def __init__(self, sessions: async_sessionmaker, messaging: Messaging, *, poll_seconds: float = 5.0) -> None:
+    def __init__(self, sessions: async_sessionmaker, messaging: Messaging, *, poll_seconds: float = 5.0,
+                 notifications: Notifications | None = None) -> None:
         self._sessions = sessions
         self._messaging = messaging
-        # Read and tailed by SSE and by actions waiting for their event; woken after each apply.
-        self._log = TailableOrderLog(sessions, Order, OrderEventRow, poll_seconds=poll_seconds)
+        # Read and tailed by SSE and by actions waiting for their event; woken after each apply,
+        # here or (announced through PostgreSQL) in another replica.
+        self._log = TailableOrderLog(sessions, Order, OrderEventRow, poll_seconds=poll_seconds,
+                                     notifications=notifications, channel="requestor_order_events")
         self._group = GroupCommit(self.apply_batch)
 
     def start(self) -> None:
@@ -154,6 +158,7 @@ class RequestUpdater:
                     outcomes.append(True)
             if applied:  # one INSERT per table for the whole batch
                 await OrderEventRow.insert_all(session, applied)
+                await self._log.announce(session, {e.order_req_id for e in applied})
                 await self._messaging.stage(session, [m for e in applied for m in requestor_messages(e)])
         self._messaging.written()
         for event, outcome in zip(events, outcomes, strict=True):  # one outcome per event

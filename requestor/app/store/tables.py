@@ -76,3 +76,12 @@ class OutboxRow(OutboxRowMixin, Base):
 
 class IdempotencyRow(IdempotencyRowMixin, Base):
     pass
+
+
+class Replica(Base):
+    """A live Requestor replica: it heartbeats; open orders' streams are shared among the live ones."""
+
+    __tablename__ = "replicas"
+
+    replica_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -1,0 +1,147 @@
+"""Issue 16: two Processors and two Requestors on one PostgreSQL and one broker (real processes).
+
+- orders initiated alternately on both Requestors, proposals posted alternately to both
+  Processors with 32 in flight: both Requestors show every order the same — each proposal once,
+  in seq order — and an SSE client on Requestor B receives live the proposals of orders A began;
+- with the pollers slowed to a minute, a proposal posted to Processor B reaches an SSE client on
+  Requestor A in milliseconds: wake-ups are pushed between replicas, not polled;
+- each open order's stream is followed by exactly one Requestor, and both follow some.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import statistics
+import time
+
+import httpx
+import pytest
+
+from devtools.cluster import launch_cluster
+from tests.e2e.test_faults import post_until_accepted, proposal, proposal_id
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("db_backend")]
+
+ORDERS = 20
+PROPOSALS = 1000
+IN_FLIGHT = 32
+WAIT_SECONDS = 90
+
+
+@pytest.fixture
+def cluster(make_db_url, db_backend, tmp_path, kafka_broker):
+    if db_backend != "postgresql":
+        pytest.skip("replicas share a PostgreSQL database; SQLite is one process")
+    # The pollers a minute apart: what arrives sooner was pushed.
+    running = launch_cluster(make_db_url("processor"), make_db_url("requestor"), kafka_broker.bootstrap, tmp_path,
+                             env={"STREAM_POLL_SECONDS": "60", "SSE_POLL_SECONDS": "60"})
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def initiate(client: httpx.AsyncClient, requestor_url: str, order_id: str) -> None:
+    response = await client.post(f"{requestor_url}/api/v1/initiate",
+                                 json={"OrderReqId": order_id, "SessionID": "S-1", "Notification type": "GChat"})
+    assert response.status_code == 202, response.text
+
+
+async def view(client: httpx.AsyncClient, requestor_url: str, order_id: str) -> dict:
+    response = await client.get(f"{requestor_url}/api/v1/orders/{order_id}?proposals_limit=1000")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def listen(client: httpx.AsyncClient, url: str, arrivals: dict[str, float], connected: asyncio.Event) -> None:
+    """An SSE client: when each ProposalSubmissions event arrives."""
+    async with client.stream("GET", url, timeout=None) as events:
+        connected.set()
+        async for line in events.aiter_lines():
+            if line.startswith("data:") and '"ProposalSubmissions"' in line:
+                arrivals.setdefault(json.loads(line[5:])["payload"]["proposal_id"], time.monotonic())
+
+
+def proposals_of(order_view: dict) -> list[tuple[str, int]]:
+    return [(p["ProposalID"], p["Revision"]) for p in order_view["Proposals"]]
+
+
+async def test_two_by_two_replicas_show_every_proposal_once_in_order(cluster):
+    requestors, processors = cluster.requestor_urls, cluster.processor_urls
+    orders = [f"ORD-CL-{n:02d}" for n in range(ORDERS)]
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100)) as client:
+        await asyncio.gather(*(initiate(client, requestors[n % 2], order) for n, order in enumerate(orders)))
+
+        # Requestor B (index 1) streams an order Requestor A (index 0) began.
+        watched = orders[0]
+        arrivals: dict[str, float] = {}
+        connected = asyncio.Event()
+        listener = asyncio.create_task(listen(
+            client, f"{requestors[1]}/api/v1/orders/{watched}/events", arrivals, connected))
+        try:
+            await asyncio.wait_for(connected.wait(), 10)
+            await asyncio.sleep(0.3)
+            answered = await post_all(client, processors, orders)
+            await wait_until_both_hold(client, requestors, orders)
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+
+        expected = expected_ids(orders)
+        for order in orders:
+            a, b = await view(client, requestors[0], order), await view(client, requestors[1], order)
+            assert a == b
+            assert len({p for p, _ in proposals_of(a)}) == len(proposals_of(a)) == len(expected[order])
+            timeline = [entry["Seq"] for entry in a["Timeline"]]
+            assert timeline == sorted(timeline) and len(set(timeline)) == len(timeline)
+
+        # Live on B for an order begun on A, pushed (the pollers are a minute apart).
+        watched_ids = expected[watched]
+        assert set(watched_ids) <= set(arrivals)
+        delays = sorted(max(0.0, arrivals[p] - answered[p]) * 1000 for p in watched_ids)
+        p50, p99 = statistics.median(delays), delays[max(0, int(len(delays) * 0.99) - 1)]
+        print(f"\nproposal on either Processor → SSE on Requestor B: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
+              f"({len(delays)} proposals)")
+        assert p99 < 5000, "wake-ups were not pushed: the pollers run once a minute"
+
+        # Each open order is followed by exactly one Requestor, and both share the work.
+        shares = [await following(client, url) for url in requestors]
+        print(f"streams followed per Requestor: {shares}")
+        assert sum(shares) == ORDERS and min(shares) > 0
+
+
+async def following(client: httpx.AsyncClient, requestor_url: str) -> int:
+    readiness = (await client.get(f"{requestor_url}/ready")).json()
+    return int(re.search(r"following (\d+) open orders", readiness["checks"]["streams"]).group(1))
+
+
+def expected_ids(orders: list[str]) -> dict[str, list[str]]:
+    return {order: sorted(proposal_id(order, n) for n in range(PROPOSALS) if n % ORDERS == k)
+            for k, order in enumerate(orders)}
+
+
+async def post_all(client: httpx.AsyncClient, processors: list[str], orders: list[str]) -> dict[str, float]:
+    """Every proposal, alternately to each Processor, IN_FLIGHT at a time: when each was answered."""
+    answered: dict[str, float] = {}
+    slots = asyncio.Semaphore(IN_FLIGHT)
+
+    async def post(n: int) -> None:
+        order = orders[n % ORDERS]
+        async with slots:
+            await post_until_accepted(client, f"{processors[n % 2]}/api/v1/proposal-submissions", proposal(order, n))
+            answered[proposal_id(order, n)] = time.monotonic()
+
+    await asyncio.gather(*(post(n) for n in range(PROPOSALS)))
+    return answered
+
+
+async def wait_until_both_hold(client: httpx.AsyncClient, requestors: list[str], orders: list[str]) -> None:
+    expected = expected_ids(orders)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        views = await asyncio.gather(*(view(client, url, order) for url in requestors for order in orders))
+        if all(sorted(p["ProposalID"] for p in v["Proposals"]) == expected[v["OrderReqID"]] for v in views):
+            return
+        assert time.monotonic() < deadline, "the buyer's views never held every proposal"
+        await asyncio.sleep(0.5)

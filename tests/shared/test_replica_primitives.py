@@ -1,0 +1,116 @@
+"""What lets replicas share one PostgreSQL (issue 16): commit notices pushed to the other
+replicas, and work elected to run on one replica at a time with takeover when its holder dies."""
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from shared.db.engine import make_engine, make_sessionmaker, write_session
+from shared.db.leadership import Leadership
+from shared.db.notifications import MAX_PAYLOAD, Notifications, _payloads
+
+pytestmark = pytest.mark.usefixtures("db_backend")
+
+
+async def wait_for(condition, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+def test_a_long_notice_is_split_under_postgres_limit():
+    items = [f"ORD-{n:06d}" for n in range(2000)]
+    payloads = _payloads("origin", items)
+    assert len(payloads) > 1 and all(len(p) <= MAX_PAYLOAD for p in payloads)
+    assert [i for p in payloads for i in p.partition(" ")[2].split(",")] == items
+
+
+async def test_a_commit_notifies_the_other_replicas_not_itself_and_a_rollback_nobody(make_db_url, db_backend):
+    url = make_db_url("notices")
+    writer_engine, reader_engine = make_engine(url), make_engine(url)
+    writer, reader = Notifications(writer_engine), Notifications(reader_engine)
+    heard: dict[str, list] = {"writer": [], "reader": []}
+    writer.on("orders", heard["writer"].append)
+    reader.on("orders", heard["reader"].append)
+    try:
+        if db_backend == "sqlite":  # one process: nothing is sent, nothing listens
+            writer.start()
+            async with write_session(make_sessionmaker(writer_engine)) as session:
+                await writer.notify(session, "orders", ["ORD-1"])
+            assert not writer.enabled and heard == {"writer": [], "reader": []}
+            return
+        writer.start()
+        reader.start()
+        await asyncio.wait_for(asyncio.gather(writer.listening.wait(), reader.listening.wait()), 10)
+        await wait_for(lambda: heard["reader"] == [None])  # on (re)connecting: "look at the database"
+        heard["writer"].clear()
+        heard["reader"].clear()
+
+        sessions = make_sessionmaker(writer_engine)
+        with pytest.raises(RuntimeError):
+            async with write_session(sessions) as session:
+                await writer.notify(session, "orders", ["ORD-ROLLED-BACK"])
+                raise RuntimeError("the change fails")
+        async with write_session(sessions) as session:
+            await writer.notify(session, "orders", ["ORD-1", "ORD-2"])
+
+        await wait_for(lambda: heard["reader"] == ["ORD-1", "ORD-2"])
+        await asyncio.sleep(0.2)
+        assert heard == {"writer": [], "reader": ["ORD-1", "ORD-2"]}
+    finally:
+        await writer.close()
+        await reader.close()
+        await writer_engine.dispose()
+        await reader_engine.dispose()
+
+
+async def test_one_replica_leads_and_another_takes_over_when_its_connection_dies(make_db_url, db_backend):
+    url = make_db_url("leader")
+    engines = [make_engine(url), make_engine(url)]
+    running: list[int] = []
+    started: list[int] = []
+    overlaps: list[tuple[int, list[int]]] = []
+
+    def job(n: int):
+        async def run() -> None:
+            if running:
+                overlaps.append((n, list(running)))
+            running.append(n)
+            started.append(n)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                running.remove(n)
+        return run
+
+    leaderships = [Leadership(engine, "test-relay", retry_seconds=0.1) for engine in engines]
+    tasks = [asyncio.create_task(leadership.run(job(n))) for n, leadership in enumerate(leaderships)]
+    try:
+        if db_backend == "sqlite":  # one process: the job simply runs
+            await wait_for(lambda: len(running) == 2)
+            return
+        await wait_for(lambda: len(running) == 1)
+        await asyncio.sleep(0.5)
+        assert len(running) == 1, "two replicas lead at once"
+        first = running[0]
+
+        # The leader's database session ends (as when its process is SIGKILLed, or its network):
+        # it stops its job, and a leader — the standby, or itself again — is elected within seconds.
+        async with engines[1 - first].connect() as admin:
+            await admin.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"))
+            await admin.commit()
+        await wait_for(lambda: len(started) == 2 and len(running) == 1)
+        assert [leadership.leading for leadership in leaderships].count(True) == 1
+
+        # The leader stops for good (its replica shuts down): the other leads.
+        leader = running[0]
+        tasks[leader].cancel()
+        await wait_for(lambda: running == [1 - leader])
+        assert overlaps == [], "two replicas led at once"
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for engine in engines:
+            await engine.dispose()
