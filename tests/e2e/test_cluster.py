@@ -20,6 +20,7 @@ import pytest
 
 from devtools.cluster import launch_cluster
 from tests.e2e.test_faults import post_until_accepted, proposal, proposal_id
+from tests.e2e.topic_reader import TopicReader
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("db_backend")]
 
@@ -105,6 +106,11 @@ async def test_two_by_two_replicas_show_every_proposal_once_in_order(cluster):
               f"({len(delays)} proposals)")
         assert p99 < 5000, "wake-ups were not pushed: the pollers run once a minute"
 
+        # Quiet: one proposal at a time to Processor B, an SSE client on Requestor A.
+        quiet = await pushed_latencies(client, processors[1], requestors[0], orders[1])
+        print(f"one at a time, Processor B → SSE on Requestor A: p50 {quiet[0]:.1f} ms, p99 {quiet[1]:.1f} ms")
+        assert quiet[1] < 1000, "wake-ups were not pushed: the pollers run once a minute"
+
         # Each open order is followed by exactly one Requestor, and both share the work.
         shares = [await following(client, url) for url in requestors]
         print(f"streams followed per Requestor: {shares}")
@@ -121,9 +127,10 @@ def expected_ids(orders: list[str]) -> dict[str, list[str]]:
             for k, order in enumerate(orders)}
 
 
-async def post_all(client: httpx.AsyncClient, processors: list[str], orders: list[str]) -> dict[str, float]:
+async def post_all(client: httpx.AsyncClient, processors: list[str], orders: list[str],
+                   answered: dict[str, float] | None = None) -> dict[str, float]:
     """Every proposal, alternately to each Processor, IN_FLIGHT at a time: when each was answered."""
-    answered: dict[str, float] = {}
+    answered = {} if answered is None else answered
     slots = asyncio.Semaphore(IN_FLIGHT)
 
     async def post(n: int) -> None:
@@ -145,3 +152,91 @@ async def wait_until_both_hold(client: httpx.AsyncClient, requestors: list[str],
             return
         assert time.monotonic() < deadline, "the buyer's views never held every proposal"
         await asyncio.sleep(0.5)
+
+
+async def test_a_processor_and_a_requestor_killed_mid_load_lose_nothing(cluster, kafka_broker):
+    """SIGKILL one Processor and one Requestor while proposals flow: every accepted proposal reaches
+    both buyer views exactly once, the dead Requestor's orders are followed again within seconds
+    (measured), ownership spreads again after the restart, and Kafka has every event in seq order."""
+    requestors, processors = cluster.requestor_urls, cluster.processor_urls
+    orders = [f"ORD-KL-{n:02d}" for n in range(ORDERS)]
+    reader = TopicReader(kafka_broker.bootstrap)
+    try:
+        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100)) as client:
+            await asyncio.gather(*(initiate(client, requestors[n % 2], order) for n, order in enumerate(orders)))
+            answered: dict[str, float] = {}
+            load = asyncio.create_task(post_all(client, processors, orders, answered))
+            while len(answered) < PROPOSALS // 3:  # mid-load
+                assert not load.done()
+                await asyncio.sleep(0.01)
+
+            await asyncio.to_thread(cluster.processors[1].kill)
+            await asyncio.to_thread(cluster.requestors[0].kill)
+            killed_at = time.monotonic()
+            while await following(client, requestors[1]) < ORDERS:  # the survivor takes the orphans
+                assert time.monotonic() - killed_at < 30, "the dead Requestor's orders were never followed again"
+                await asyncio.sleep(0.1)
+            takeover = time.monotonic() - killed_at
+            print(f"\nthe dead Requestor's orders followed again by the other after {takeover:.2f} s")
+
+            await asyncio.to_thread(lambda: cluster.processors[1].start().wait_ready())
+            await asyncio.to_thread(lambda: cluster.requestors[0].start().wait_ready())
+            await load
+            await wait_until_both_hold(client, requestors, orders)
+
+            expected = expected_ids(orders)
+            for order in orders:
+                a, b = await view(client, requestors[0], order), await view(client, requestors[1], order)
+                assert a == b
+                assert len({p for p, _ in proposals_of(a)}) == len(proposals_of(a)) == len(expected[order])
+
+            deadline = time.monotonic() + WAIT_SECONDS
+            while True:  # the restarted Requestor gets its share back
+                shares = [await following(client, url) for url in requestors]
+                if sum(shares) == ORDERS and min(shares) > 0:
+                    break
+                assert time.monotonic() < deadline, f"ownership never spread again: {shares}"
+                await asyncio.sleep(0.2)
+            print(f"streams followed per Requestor after the restart: {shares}")
+            assert takeover < 5.0
+
+        for order in orders:  # Kafka: every proposal once (by event_id), per order in seq order
+            for topic in ("SELLER_ACKNOWLEDGEMENTS", "BUYER_NOTIFY"):
+                deadline = time.monotonic() + WAIT_SECONDS
+                while True:
+                    messages = [m for m in reader.of_order(order) if m.topic == topic
+                                and m.event_type == "ProposalSubmissions"]
+                    if len(messages) >= len(expected[order]) or time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.2)
+                seqs = [m.value["payload"]["seq"] for m in messages]
+                assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), (topic, order)
+                assert sorted(m.value["payload"]["proposal_id"] for m in messages) == expected[order], (topic, order)
+    finally:
+        reader.close()
+
+
+async def pushed_latencies(client: httpx.AsyncClient, processor: str, requestor: str, order: str,
+                           count: int = 50) -> tuple[float, float]:
+    """p50 and p99 (ms) from a proposal's answer on `processor` to its arrival on `requestor`'s SSE."""
+    arrivals: dict[str, float] = {}
+    connected = asyncio.Event()
+    listener = asyncio.create_task(listen(client, f"{requestor}/api/v1/orders/{order}/events", arrivals, connected))
+    delays = []
+    try:
+        await asyncio.wait_for(connected.wait(), 10)
+        await asyncio.sleep(0.3)
+        for n in range(count):
+            pid = f"{order}-QUIET-{n:03d}"
+            body = {"OrderReqID": order, "Seller": "SELLER-001", "ProposalDictObj": {"ProposalID": pid, "Price": 1.0}}
+            await post_until_accepted(client, f"{processor}/api/v1/proposal-submissions", body)
+            answered = time.monotonic()
+            async with asyncio.timeout(WAIT_SECONDS):
+                while pid not in arrivals:
+                    await asyncio.sleep(0.001)
+            delays.append(max(0.0, arrivals[pid] - answered) * 1000)
+    finally:
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
+    delays.sort()
+    return statistics.median(delays), delays[max(0, int(len(delays) * 0.99) - 1)]
