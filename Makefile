@@ -11,7 +11,7 @@ UV := $(VENV)/bin/uv
 # Every uv command works on $(VENV), wherever it is run from.
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: install run demo test lint bench proto requirements lock lock-check clean
+.PHONY: install run cluster demo test lint bench proto requirements lock lock-check clean
 
 # $(VENV) with the pinned uv in it (and nothing else needed: `lock` works even on a broken lock).
 define ENSURE_UV
@@ -34,6 +34,10 @@ install: $(STAMP)
 
 run: install
 	$(PY) -m scripts.run_stack
+
+# Two Processors and two Requestors on the machine's PostgreSQL (127.0.0.1:5432, user postgres).
+cluster: install
+	$(PY) -m scripts.run_cluster
 
 demo: install
 	$(PY) -m scripts.demo

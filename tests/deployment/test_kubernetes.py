@@ -86,3 +86,19 @@ def test_each_deployment_passes_the_production_profile_once_its_secrets_are_fill
                 else:
                     with pytest.raises(ValueError, match="production profile refuses"):
                         settings(_env_file=None)
+
+
+def test_both_services_scale_out_and_grpc_is_balanced_over_every_processor():
+    """Issue 16: Requestors run as several replicas too, and reach every Processor pod through a
+    headless Service's DNS records (round_robin), not one pod per connection behind a virtual IP."""
+    docs = resources()
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    assert all(d["spec"]["replicas"] >= 2 for d in deployments.values())
+    budgets = {d["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] for d in docs
+               if d["kind"] == "PodDisruptionBudget"}
+    assert budgets == set(deployments)
+    headless = [d for d in docs if d["kind"] == "Service" and d["spec"].get("clusterIP") == "None"]
+    assert [h["metadata"]["name"] for h in headless] == ["dcent-processor-grpc"]
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    assert config["PROCESSOR_GRPC_TARGET"] == "dns:///dcent-processor-grpc.dcent.svc.cluster.local:50051"
+

@@ -12,13 +12,17 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 import statistics
 import time
 
+import asyncpg
 import httpx
 import pytest
 
 from devtools.cluster import launch_cluster
+from scripts.run_cluster import ensure_databases
+from tests.conftest import PG_ADMIN_DSN, _run_admin
 from tests.e2e.test_faults import post_until_accepted, proposal, proposal_id
 from tests.e2e.topic_reader import TopicReader
 
@@ -240,3 +244,20 @@ async def pushed_latencies(client: httpx.AsyncClient, processor: str, requestor:
         await asyncio.gather(listener, return_exceptions=True)
     delays.sort()
     return statistics.median(delays), delays[max(0, int(len(delays) * 0.99) - 1)]
+
+
+async def test_make_cluster_creates_its_databases_when_missing_and_keeps_them(db_backend):
+    if db_backend != "postgresql":
+        pytest.skip("make cluster runs on PostgreSQL")
+    server = PG_ADMIN_DSN.rsplit("/", 1)[0]
+    names = (f"dcent_cluster_{secrets.token_hex(4)}",)
+    try:
+        await ensure_databases(server, names)
+        await ensure_databases(server, names)  # present: left as it is
+        connection = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            assert await connection.fetchval("SELECT count(*) FROM pg_database WHERE datname = $1", names[0]) == 1
+        finally:
+            await connection.close()
+    finally:
+        _run_admin(f'DROP DATABASE IF EXISTS "{names[0]}"')
