@@ -116,12 +116,12 @@ class Requestor:
 
     async def stop(self) -> None:
         await self.ownership.stop()
+        await self.notifications.close()  # no announcement starts a stream from here on
         self.updater.close_readers()
         await self.streams.close()
         await self.updater.close()
         await self.queue.close()
         await self.messaging.stop()
-        await self.notifications.close()
         await self.channel.close()
         await self.engine.dispose()
 

@@ -8,7 +8,7 @@ the same way from their own `orders` and `order_events` tables.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator
 from contextlib import AbstractContextManager
 from typing import ClassVar, Protocol
 
@@ -44,11 +44,6 @@ class TailableOrderLog:
         if notifications is not None:
             notifications.on(channel, self._committed_elsewhere)
 
-    async def announce(self, session: AsyncSession, order_req_ids: Iterable[str]) -> None:
-        """Inside the transaction that appends events: other replicas' readers wake at its commit."""
-        if self._notifications is not None:
-            await self._notifications.notify(session, self._channel, order_req_ids)
-
     def _committed_elsewhere(self, order_req_id: str | None) -> None:
         """Another replica committed events of the order (None: of any order): readers read them."""
         if order_req_id is None:
@@ -63,8 +58,11 @@ class TailableOrderLog:
         self._wakeups.close()
 
     def committed(self, order_req_id: str, events: list[OrderEvent]) -> None:
-        """Hand the order's just-committed events to this process's readers; call after the commit."""
+        """Hand the order's just-committed events to this process's readers, and tell the other
+        replicas' readers to look; call after the commit."""
         self._wakeups.notify(order_req_id, events)
+        if self._notifications is not None:
+            self._notifications.publish(self._channel, [order_req_id])
 
     def subscribe(self, order_req_id: str) -> AbstractContextManager[Subscription]:
         """Woken at each commit of the order's events (here or, found by the poller, elsewhere)."""

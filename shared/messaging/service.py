@@ -50,12 +50,12 @@ class Messaging:
     async def stage(self, session: AsyncSession, messages: list[KafkaMessage]) -> None:
         if self.enabled and messages:
             await self.outbox.stage(session, messages)
-            if self._notifications is not None:  # the relay may be another replica's
-                await self._notifications.notify(session, self._channel)
 
     def written(self) -> None:
         if self.enabled:
             self.outbox.written()
+            if self._notifications is not None:  # the relay may be another replica's
+                self._notifications.publish(self._channel)
 
     async def record(self, messages: list[KafkaMessage]) -> None:
         """Messages not tied to a state change (a refusal): their own transaction."""
@@ -63,7 +63,7 @@ class Messaging:
             return
         async with write_session(self._sessions) as session:
             await self.stage(session, messages)
-        self.outbox.written()
+        self.written()
 
     async def status(self) -> str:
         if not self.enabled:
@@ -75,16 +75,19 @@ class Messaging:
             self._task = asyncio.create_task(self.leadership.run(self._relay), name="outbox-relay")
 
     async def _relay(self) -> None:
+        """The leader's term: relay until stopped; then, still holding the lock, publish what is
+        left (when the service stops) and flush and close the producer, so nothing this replica
+        sent goes out after another replica has taken over."""
         try:
             await self.relay.run()
         finally:
-            if self._drain_seconds:  # stopping: publish what is left while still holding the lock
+            if self._drain_seconds:
                 await self.relay.drain(self._drain_seconds)
+            await self.relay.close()
 
     async def stop(self, drain_seconds: float = 5.0) -> None:
         if self._task is None:
             return
         self._drain_seconds = drain_seconds
-        self._task.cancel()
+        await self.leadership.stop()  # the leader drains, then lets go of the lock
         await asyncio.gather(self._task, return_exceptions=True)
-        await self.relay.close()

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from shared.db.engine import make_engine, make_sessionmaker, write_session
+from shared.db.engine import make_engine
 from shared.db.leadership import Leadership
 from shared.db.notifications import MAX_PAYLOAD, Notifications, _payloads
 
@@ -25,7 +25,7 @@ def test_a_long_notice_is_split_under_postgres_limit():
     assert [i for p in payloads for i in p.partition(" ")[2].split(",")] == items
 
 
-async def test_a_commit_notifies_the_other_replicas_not_itself_and_a_rollback_nobody(make_db_url, db_backend):
+async def test_a_replica_tells_the_others_not_itself(make_db_url, db_backend):
     url = make_db_url("notices")
     writer_engine, reader_engine = make_engine(url), make_engine(url)
     writer, reader = Notifications(writer_engine), Notifications(reader_engine)
@@ -35,8 +35,8 @@ async def test_a_commit_notifies_the_other_replicas_not_itself_and_a_rollback_no
     try:
         if db_backend == "sqlite":  # one process: nothing is sent, nothing listens
             writer.start()
-            async with write_session(make_sessionmaker(writer_engine)) as session:
-                await writer.notify(session, "orders", ["ORD-1"])
+            writer.publish("orders", ["ORD-1"])
+            await asyncio.sleep(0.1)
             assert not writer.enabled and heard == {"writer": [], "reader": []}
             return
         writer.start()
@@ -46,17 +46,14 @@ async def test_a_commit_notifies_the_other_replicas_not_itself_and_a_rollback_no
         heard["writer"].clear()
         heard["reader"].clear()
 
-        sessions = make_sessionmaker(writer_engine)
-        with pytest.raises(RuntimeError):
-            async with write_session(sessions) as session:
-                await writer.notify(session, "orders", ["ORD-ROLLED-BACK"])
-                raise RuntimeError("the change fails")
-        async with write_session(sessions) as session:
-            await writer.notify(session, "orders", ["ORD-1", "ORD-2"])
-
-        await wait_for(lambda: heard["reader"] == ["ORD-1", "ORD-2"])
+        writer.publish("orders", ["ORD-1", "ORD-2"])
+        writer.publish("orders", ["ORD-2"])  # published again before it went out: sent once
+        await wait_for(lambda: sorted(heard["reader"]) == ["ORD-1", "ORD-2"])
+        writer.publish("orders")  # "look at everything"
+        await wait_for(lambda: len(heard["reader"]) == 3)
         await asyncio.sleep(0.2)
-        assert heard == {"writer": [], "reader": ["ORD-1", "ORD-2"]}
+        assert heard == {"writer": [], "reader": [*heard["reader"][:2], None]}
+        assert sorted(heard["reader"][:2]) == ["ORD-1", "ORD-2"]
     finally:
         await writer.close()
         await reader.close()
@@ -96,9 +93,10 @@ async def test_one_replica_leads_and_another_takes_over_when_its_connection_dies
 
         # The leader's database session ends (as when its process is SIGKILLed, or its network):
         # it stops its job, and a leader — the standby, or itself again — is elected within seconds.
-        async with engines[1 - first].connect() as admin:
+        async with engines[1 - first].connect() as admin:  # this test's database only
             await admin.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"))
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
             await admin.commit()
         await wait_for(lambda: len(started) == 2 and len(running) == 1)
         assert [leadership.leading for leadership in leaderships].count(True) == 1
@@ -108,6 +106,40 @@ async def test_one_replica_leads_and_another_takes_over_when_its_connection_dies
         tasks[leader].cancel()
         await wait_for(lambda: running == [1 - leader])
         assert overlaps == [], "two replicas led at once"
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_a_stopping_leader_finishes_its_last_work_before_another_takes_over(make_db_url, db_backend):
+    if db_backend == "sqlite":
+        pytest.skip("one process: there is no other replica")
+    url = make_db_url("handover")
+    engines = [make_engine(url), make_engine(url)]
+    events: list[str] = []
+
+    def job(n: int):
+        async def run() -> None:
+            events.append(f"{n} leads")
+            try:
+                await asyncio.Event().wait()
+            finally:  # as the relay drains at shutdown: still the only one
+                await asyncio.sleep(0.5)
+                events.append(f"{n} drained")
+        return run
+
+    leaderships = [Leadership(engine, "test-handover", retry_seconds=0.05) for engine in engines]
+    tasks = [asyncio.create_task(leadership.run(job(n))) for n, leadership in enumerate(leaderships)]
+    try:
+        await wait_for(lambda: len(events) == 1)
+        first = int(events[0].split()[0])
+        await leaderships[first].stop()
+        await asyncio.wait_for(tasks[first], 5)
+        await wait_for(lambda: len(events) == 3)
+        assert events == [f"{first} leads", f"{first} drained", f"{1 - first} leads"]
     finally:
         for task in tasks:
             task.cancel()

@@ -172,7 +172,6 @@ class OrderStore:
                 changes = OrderChanges({i: OrderChange(i, session, orders.get(i), self._log) for i in ids}, session)
                 yield changes
                 await OrderEventRow.insert_all(session, [e for c in changes.values() for e in c.events])
-                await self._log.announce(session, [c.order_req_id for c in changes.values() if c.events])
                 await self._messaging.stage(session, [m for c in changes.values() for m in c.messages])
             for change in changes.values():
                 if change.events:

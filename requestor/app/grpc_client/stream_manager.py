@@ -47,6 +47,8 @@ class OrderStreamManager:
         self._retry_initial = retry_initial
         self._retry_max = retry_max
         self._tasks: dict[str, asyncio.Task] = {}
+        self._unknown: set[str] = set()  # orders the Processor does not know: never followed again
+        self._closed = False
         self.reconnects = 0
 
     @property
@@ -54,7 +56,7 @@ class OrderStreamManager:
         return set(self._tasks)
 
     def follow(self, order_req_id: str) -> None:
-        if order_req_id not in self._tasks:
+        if order_req_id not in self._tasks and order_req_id not in self._unknown and not self._closed:
             task = asyncio.create_task(self._follow(order_req_id), name=f"stream:{order_req_id}")
             self._tasks[order_req_id] = task
             task.add_done_callback(lambda done: self._forget(order_req_id, done))
@@ -90,6 +92,7 @@ class OrderStreamManager:
             except grpc.aio.AioRpcError as exc:
                 if exc.code() == grpc.StatusCode.NOT_FOUND:
                     log.error("processor does not know order %s; not following it", order_req_id)
+                    self._unknown.add(order_req_id)
                     return
                 log.info("stream of %s broke (%s); resuming after seq %d", order_req_id, exc.code().name, after)
             except SequenceGap as exc:
@@ -103,6 +106,7 @@ class OrderStreamManager:
             delay = min(delay * 2, self._retry_max)
 
     async def close(self) -> None:
+        self._closed = True
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()

@@ -99,7 +99,6 @@ class BuyerOrders:
                     details=details.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True),
                     sellers=[], expires_at=summary.expires_at, created_at=now, updated_at=now, last_seq=0,
                 ))
-                await self._ownership.announce(session, request.order_req_id)
         except IntegrityError:
             pass  # a concurrent identical initiate stored it first
         self._ownership.opened(request.order_req_id)

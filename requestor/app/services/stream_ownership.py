@@ -22,14 +22,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from requestor.app.store.replicas import ReplicaRegistry
 from shared.db.notifications import Notifications
-from shared.models.common import utcnow
 
 log = logging.getLogger(__name__)
 CHANNEL = "requestor_open_orders"
+RECONCILE_BEATS = 10
 
 
 class Streams(Protocol):
@@ -59,6 +57,7 @@ class StreamOwnership:
         self._lease = timedelta(seconds=lease_seconds)
         self._shared = notifications.enabled  # PostgreSQL: replicas may share the database
         self.live: list[str] = [self.replica_id]
+        self._beats_to_reconcile = RECONCILE_BEATS
         self._task: asyncio.Task | None = None
         notifications.on(CHANNEL, self._announced)
 
@@ -70,19 +69,19 @@ class StreamOwnership:
     def owns(self, order_req_id: str) -> bool:
         return not self._shared or owner(order_req_id, self.live) == self.replica_id
 
-    async def announce(self, session: AsyncSession, order_req_id: str) -> None:
-        """Inside the transaction that stores a new order: its owner, wherever it runs, follows it
-        at commit. Call `opened` after the commit for this replica."""
-        await self._notifications.notify(session, CHANNEL, [order_req_id])
-
     def opened(self, order_req_id: str) -> None:
-        """An open order this replica learned of: follow it if it is this replica's."""
+        """A new order was stored (call after the commit): its owner follows it, this replica or,
+        told through PostgreSQL, another."""
+        self._follow_if_mine(order_req_id)
+        self._notifications.publish(CHANNEL, [order_req_id])
+
+    def _follow_if_mine(self, order_req_id: str) -> None:
         if self.owns(order_req_id):
             self._streams.follow(order_req_id)
 
     def _announced(self, order_req_id: str | None) -> None:
         if order_req_id:
-            self.opened(order_req_id)
+            self._follow_if_mine(order_req_id)
 
     async def start(self) -> int:
         """Join, follow this replica's share of the open orders, and keep heartbeating."""
@@ -107,7 +106,12 @@ class StreamOwnership:
             await asyncio.sleep(self._heartbeat)
             try:
                 await self._beat()
-                await self._reconcile()
+                # Every open order is read when membership changes, else every RECONCILE_BEATS
+                # (the safety net for a missed announcement): O(open orders), not every second.
+                self._beats_to_reconcile -= 1
+                if self._beats_to_reconcile <= 0:
+                    await self._reconcile()
+                    self._beats_to_reconcile = RECONCILE_BEATS
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database is away: keep following what is followed
@@ -116,9 +120,10 @@ class StreamOwnership:
     async def _beat(self) -> None:
         if not self._shared:
             return
-        live = await self._registry.heartbeat(self.replica_id, utcnow(), lease=self._lease)
+        live = await self._registry.heartbeat(self.replica_id, lease=self._lease)
         if live != self.live:
             log.info("requestor replicas: %d live (%s)", len(live), ", ".join(live))
+            self._beats_to_reconcile = 0  # membership changed: orders move now
         self.live = live
 
     async def _reconcile(self) -> int:

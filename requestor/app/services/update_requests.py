@@ -134,7 +134,7 @@ class RequestUpdater:
             # Only what the checks read: applying sets columns, it never reads them (no JSON decoded).
             orders = {o.order_req_id: o for o in (await session.scalars(
                 select(Order).options(load_only(Order.order_req_id, Order.last_seq))
-                .where(Order.order_req_id.in_(order_ids)).with_for_update()))}
+                .where(Order.order_req_id.in_(order_ids)).order_by(Order.order_req_id).with_for_update()))}
             # A ProposalSubmissions event brings a new proposal: only later events need the stored row.
             proposal_ids = {e.payload.proposal_id for e in events
                             if isinstance(e.payload, (ProposalPayload, EditLockPayload))
@@ -158,7 +158,6 @@ class RequestUpdater:
                     outcomes.append(True)
             if applied:  # one INSERT per table for the whole batch
                 await OrderEventRow.insert_all(session, applied)
-                await self._log.announce(session, {e.order_req_id for e in applied})
                 await self._messaging.stage(session, [m for e in applied for m in requestor_messages(e)])
         self._messaging.written()
         for event, outcome in zip(events, outcomes, strict=True):  # one outcome per event

@@ -1,9 +1,9 @@
 """The live Requestor replicas, as their heartbeats in the shared database say."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from requestor.app.store.tables import Order, Replica
@@ -15,10 +15,12 @@ class ReplicaRegistry:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
 
-    async def heartbeat(self, replica_id: str, now: datetime, *, lease: timedelta) -> list[str]:
-        """Record this replica alive at `now`, forget replicas silent for longer than `lease`, and
-        return the live ones (this one included), sorted."""
+    async def heartbeat(self, replica_id: str, *, lease: timedelta) -> list[str]:
+        """Record this replica alive now, forget replicas silent for longer than `lease`, and
+        return the live ones (this one included), sorted. "Now" is the database's clock, one for
+        every replica: a replica whose own clock is off neither outlives its death nor looks dead."""
         async with write_session(self._sessions) as session:
+            now = (await session.execute(select(func.now()))).scalar_one()
             row = await session.get(Replica, replica_id)
             if row is None:
                 session.add(Replica(replica_id=replica_id, heartbeat_at=now))
