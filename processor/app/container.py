@@ -114,7 +114,7 @@ class Processor:
             search_radius_km=settings.search_radius_km, google_candidates=settings.distance_matrix_candidates,
         )
         orders = OrderService(store=store, selector=selector, queue=queue, notices=notices,
-                              expiry_minutes=settings.order_expiry_minutes, search_radius_km=settings.search_radius_km)
+                              expiry_minutes=settings.order_expiry_minutes)
         intake = ProposalIntake(store, max_revisions=settings.max_proposal_revisions)
         edit_locks = EditLockService(store=store, default_seconds=settings.edit_lock_seconds)
         followups = FollowUpService(store=store, notices=notices, max_per_order=settings.max_followups_per_order)

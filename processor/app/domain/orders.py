@@ -6,7 +6,6 @@ from datetime import datetime
 
 from processor.app.domain.rows import OrderRow
 from shared.errors import Conflict, order_not_found
-from shared.models.orders import OrderDetails
 from shared.models.states import TERMINAL_ORDER_STATES, OrderState, check_order_transition, require_order_state
 
 log = logging.getLogger(__name__)
@@ -83,12 +82,3 @@ def is_due_to_expire(order: OrderRow | None, now: datetime) -> bool:
     """Past its expiry and not yet recorded as expired (the sweeper's work)."""
     return (order is not None and effective_state(order, now) is OrderState.EXPIRED
             and order.state != OrderState.EXPIRED.value)
-
-
-def no_seller_reason(details: OrderDetails, radius_km: float) -> str:
-    parts = ["no active seller"]
-    if details.industry:
-        parts.append(f"in industry '{details.industry}'")
-    if details.location:
-        parts.append(f"within {radius_km:g} km of ({details.location.lat}, {details.location.lng})")
-    return " ".join(parts)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from shared.models.orders import Location, RankingSource, SelectedSeller
+from shared.models.orders import Location, OrderDetails, RankingSource, SelectedSeller
 from shared.utils.geo import haversine_km
 
 # The port road distances come through (Google Distance Matrix is its adapter: adapters/).
@@ -105,3 +105,13 @@ def road_selection(pool: list[tuple[float, SellerCandidate]], roads: list[RoadDi
         seller.rank = rank
     note = f"{len(unroutable)} without a road route ranked by great-circle distance" if unroutable else ""
     return Selection(chosen[:limit], "google", note)
+
+
+def no_seller_reason(details: OrderDetails, radius_km: float) -> str:
+    parts = ["no active seller"]
+    if details.industry:
+        parts.append(f"in industry '{details.industry}'")
+    if details.location:
+        parts.append(f"within {radius_km:g} km of ({details.location.lat}, {details.location.lng})")
+    return " ".join(parts)
+

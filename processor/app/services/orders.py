@@ -1,6 +1,7 @@
 """Order lifecycle on the Processor: initiate → select → Open ⇄ Paused → Finalised | Expired."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,7 +12,6 @@ from processor.app.domain.orders import (
     check_action,
     check_initiator,
     is_due_to_expire,
-    no_seller_reason,
     transition,
 )
 from processor.app.services.proposal_steps import close_open_proposals, lock_in_force
@@ -25,6 +25,8 @@ from shared.models.orders import OrderDetails, OrderSummary, SelectedSeller
 from shared.models.states import EventType, OrderState, ProposalState
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class InitiateCommand:
@@ -37,14 +39,13 @@ class InitiateCommand:
 class OrderService:
     def __init__(
         self, *, store: OrderStore, selector: SellerSelector, queue: PriorityTaskQueue, notices: NoticeDispatcher,
-        expiry_minutes: float, search_radius_km: float,
+        expiry_minutes: float,
     ) -> None:
         self._store = store
         self._selector = selector
         self._queue = queue
         self._notices = notices
         self._expiry_minutes = expiry_minutes
-        self._search_radius_km = search_radius_km
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -98,13 +99,15 @@ class OrderService:
         order = await self._store.get(order_req_id)
         details = OrderDetails.model_validate(order.details)
         selection = await self._selector.select(details)
+        if selection.note:
+            log.info("order %s: sellers ranked by %s; %s", order_req_id, selection.ranking_source, selection.note)
         async with self._store.change(order_req_id) as change:
             order = change.existing
             if not awaits_selection(order):
                 return  # a concurrent initiate already selected
             if not selection.sellers:
                 transition(order, OrderState.FAILED)
-                order.reason = no_seller_reason(details, self._search_radius_km)
+                order.reason = self._selector.why_none(details)
                 change.append(EventType.ORDER_FAILED, OrderStatusPayload(state=OrderState.FAILED, reason=order.reason))
                 return
             for seller in selection.sellers:

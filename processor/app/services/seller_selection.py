@@ -11,6 +11,7 @@ from processor.app.domain.selection import (
     by_directory_order,
     by_great_circle,
     great_circle_selection,
+    no_seller_reason,
     road_selection,
 )
 from processor.app.store.seller_directory import SellerDirectory
@@ -35,6 +36,10 @@ class SellerSelector:
         self._find_max_sel = find_max_sel
         self._radius_km = search_radius_km
         self._google_candidates = google_candidates
+
+    def why_none(self, details: OrderDetails) -> str:
+        """The order's reason when no seller was found, naming what was searched."""
+        return no_seller_reason(details, self._radius_km)
 
     async def select(self, details: OrderDetails) -> Selection:
         limit = min(details.max_sellers or self._find_max_sel, self._find_max_sel)

@@ -308,20 +308,22 @@ async def test_retry_after_is_honoured_only_up_to_the_cap(make_notifier, fake_go
 async def test_pacing_counts_from_when_a_post_goes_out_not_from_when_it_queued(make_notifier, fake_google):
     """A POST that waits for a task-queue slot goes out late; the space's next one still waits a full
     interval after it."""
-    delayed = []
+    delayed, went_out = [], []
 
     async def busy_queue_first(job):
         if not delayed:
             delayed.append(job)
             await asyncio.sleep(0.4)  # the shared queue was busy
+        went_out.append(time.monotonic())  # the slot is granted: the POST goes out now
         return await job()
 
     notifier = await make_notifier(per_second=2.0, run_job=busy_queue_first)
     notifier.enqueue(notice(text="first"))
     notifier.enqueue(notice(text="second"))
     await notifier.idle()
-    first, second = fake_google.chat_requests()
-    assert second.at - first.at >= 0.45
+    assert len(fake_google.chat_requests()) == 2
+    # Measured where the POSTs leave, not where the fake server reads them (that adds the machine's jitter).
+    assert went_out[1] - went_out[0] >= 0.5 - 0.01
 
 
 async def test_chat_posts_have_their_own_bound_so_hanging_webhooks_leave_slots_free(make_notifier, fake_google):
