@@ -60,12 +60,13 @@ def percentiles(values_ms: list[float]) -> dict:
 # --- load generation -----------------------------------------------------------------------------
 
 def wrk(
-    url: str, seconds: int, *, mode: str = "proposal", prefix: str = "BENCH", orders: int = 1, limit: int = 0
+    url: str, seconds: int, *, mode: str = "proposal", prefix: str = "BENCH", orders: int = 1, limit: int = 0,
+    connections: int = WRK_CONNECTIONS,
 ) -> dict:
     env = {**os.environ, "WRK_MODE": mode, "WRK_PREFIX": prefix, "WRK_ORDERS": str(orders), "WRK_LIMIT": str(limit),
            "WRK_RUN": uuid.uuid4().hex[:8]}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    process = subprocess.Popen(["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "-s", str(WRK_SCRIPT), url],
+    process = subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(WRK_SCRIPT), url],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     output = []
     for line in process.stdout:

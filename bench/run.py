@@ -1,6 +1,7 @@
 """`make bench`: P1–P4 beside their bare baselines, all measured in one run on this machine.
 
     python -m bench.run [--quick] [--out bench/results] [--processor-db URL --requestor-db URL]
+    python -m bench.run --cluster [--quick] [--postgres postgresql://postgres@127.0.0.1:5432]
 
 Starts what it needs on free ports — a Tansu broker, the Processor and the Requestor (SQLite in a
 temporary directory unless URLs are given), a bare FastAPI endpoint and a bare grpc.aio
@@ -65,7 +66,16 @@ async def main() -> None:
     parser.add_argument("--processor-db", default="")
     parser.add_argument("--requestor-db", default="")
     parser.add_argument("--only", default="P1,P2,P3,P4", help="comma-separated subset, e.g. P1,P2")
+    parser.add_argument("--cluster", action="store_true",
+                        help="P1 and P2 for 1+1 and 2+2 replicas on PostgreSQL instead (bench/cluster.py)")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432",
+                        help="with --cluster: the PostgreSQL server (scratch databases are created and dropped)")
     args = parser.parse_args()
+    if args.cluster:
+        from bench import cluster  # imports this module's sizes and settings
+
+        await cluster.run(args)
+        return
     sizes = QUICK if args.quick else FULL
     measure.require_wrk()
 
