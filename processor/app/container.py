@@ -5,7 +5,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from processor.app.adapters.google_chat import GoogleChatNotifier
 from processor.app.adapters.google_distance_matrix import DistanceMatrixClient
 from processor.app.config import ProcessorSettings
-from processor.app.domain.notices import NoticeDispatcher
 from processor.app.grpc_server.server import ProcessorGrpcServer
 from processor.app.grpc_server.servicer import OrderNonStreamingServicer, OrderStreamingServicer
 from processor.app.services.edit_locks import EditLockService
 from processor.app.services.expiry import ExpirySweeper
 from processor.app.services.followups import FollowUpService
 from processor.app.services.notice_failures import NoticeFailures
+from processor.app.services.notice_sender import NoticeSender
 from processor.app.services.orders import OrderService
 from processor.app.services.proposal_intake import ProposalIntake
 from processor.app.services.proposals import ProposalService
@@ -30,6 +30,7 @@ from processor.app.services.seller_admin import SellerAdmin
 from processor.app.services.seller_selection import SellerSelector
 from processor.app.store.due_work import DueWork
 from processor.app.store.event_log import EventLog
+from processor.app.store.notice_outbox import NoticeOutbox
 from processor.app.store.seller_directory import SellerDirectory, read_sellers_file
 from processor.app.store.seller_views import SellerViews
 from processor.app.store.tables import IdempotencyRow, OutboxRow
@@ -67,6 +68,7 @@ class Processor:
     directory: SellerDirectory
     http: httpx.AsyncClient
     chat: GoogleChatNotifier
+    notice_sender: NoticeSender
     seller_views: SellerViews
     seller_admin: SellerAdmin
     orders: OrderService
@@ -78,7 +80,7 @@ class Processor:
     grpc: ProcessorGrpcServer
     sellers_auth: Authenticator
     idempotency: IdempotencyStore
-    _sweeper_task: asyncio.Task | None = None
+    _background: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: ProcessorSettings) -> Processor:
@@ -89,7 +91,11 @@ class Processor:
         notifications = Notifications(engine)
         events = EventLog(sessions, poll_seconds=settings.stream_poll_seconds, notifications=notifications)
         messaging = Messaging(settings, sessions, OutboxRow, source="processor", notifications=notifications)
-        store = OrderStore(sessions, events, messaging)
+        notice_outbox = NoticeOutbox(sessions, notifications)
+        store = OrderStore(sessions, events, messaging, notice_outbox)
+        # Never more notices waiting in Chat's queues than one space's queue holds: none is dropped.
+        notice_sender = NoticeSender(outbox=notice_outbox, max_in_flight=settings.gchat_max_queued_per_space,
+                                     pace_seconds=1 / settings.gchat_messages_per_second)
         directory = SellerDirectory(sessions)
         # One HTTP client for every Google call: pooled connections, bounded, closed at stop.
         http = httpx.AsyncClient(
@@ -107,21 +113,21 @@ class Processor:
             # in it (the rest wait in its own bounded queues), and a refused notice would be lost.
             run_job=lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-post", always_admit=True),
             on_failure=NoticeFailures(store).record,
+            on_settled=notice_sender.settled,
         )
-        notices = NoticeDispatcher(chat)
         selector = SellerSelector(
             directory, _distance_matrix(settings, http), find_max_sel=settings.find_max_sel,
             search_radius_km=settings.search_radius_km, google_candidates=settings.distance_matrix_candidates,
         )
-        orders = OrderService(store=store, selector=selector, queue=queue, notices=notices,
+        orders = OrderService(store=store, selector=selector, queue=queue,
                               expiry_minutes=settings.order_expiry_minutes)
         intake = ProposalIntake(store, max_revisions=settings.max_proposal_revisions)
         edit_locks = EditLockService(store=store, default_seconds=settings.edit_lock_seconds)
-        followups = FollowUpService(store=store, notices=notices, max_per_order=settings.max_followups_per_order)
+        followups = FollowUpService(store=store, max_per_order=settings.max_followups_per_order)
         return cls(
             settings=settings, engine=engine, sessions=sessions, queue=queue, notifications=notifications,
             events=events, messaging=messaging,
-            directory=directory, http=http, chat=chat, seller_views=SellerViews(sessions),
+            directory=directory, http=http, chat=chat, notice_sender=notice_sender, seller_views=SellerViews(sessions),
             seller_admin=SellerAdmin(directory=directory, tokens=settings.token_signer(),
                                      token_hours=settings.seller_token_hours, webhook_allowed=settings.webhook_allowed),
             orders=orders, intake=intake,
@@ -176,9 +182,14 @@ class Processor:
         self.messaging.start()
         self.events.start()
         self.notifications.start()
-        # One sweeper per database: the replica holding its advisory lock (others stand by).
-        self._sweeper_task = asyncio.create_task(
-            Leadership(self.engine, "processor-expiry-sweeper").run(self.sweeper.run), name="expiry-sweeper")
+        # Once per database, each on the replica holding its advisory lock (the others stand by):
+        # the expiry sweeper, and the seller notices' sender (so each Chat space's pace holds cluster-wide).
+        self._background = [
+            asyncio.create_task(Leadership(self.engine, "processor-expiry-sweeper").run(self.sweeper.run),
+                                name="expiry-sweeper"),
+            asyncio.create_task(Leadership(self.engine, "processor-chat-sender").run(
+                lambda: self.notice_sender.run(self.chat)), name="chat-sender"),
+        ]
         await self.grpc.start()
         log.info("gRPC listening on %s:%d (%s)", self.settings.bind_host, self.grpc.port,
                  "TLS" if self.grpc.tls else "plaintext")
@@ -187,9 +198,9 @@ class Processor:
         # Streams end first so the Requestor reconnects (to us after restart, or to a peer).
         self.events.close()
         await self.grpc.stop(self.settings.grpc_grace_seconds)
-        if self._sweeper_task:
-            self._sweeper_task.cancel()
-            await asyncio.gather(self._sweeper_task, return_exceptions=True)
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         await self.queue.close()
         await self.intake.close()
         await self.messaging.stop()

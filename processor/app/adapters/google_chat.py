@@ -149,6 +149,7 @@ class GoogleChatNotifier:
         max_attempts: int,
         timeout: float = 10.0,
         on_failure: Callable[[SellerNotice, str], Awaitable[None]] | None = None,
+        on_settled: Callable[[SellerNotice], None] | None = None,
         run_job: Callable[[Callable[[], Awaitable[None]]], Awaitable[None]] | None = None,
         max_queued_per_space: int = 1000,
         max_intake: int | None = None,
@@ -162,6 +163,7 @@ class GoogleChatNotifier:
         self._max_attempts = max_attempts
         self._timeout = timeout
         self._on_failure = on_failure
+        self._on_settled = on_settled or (lambda _notice: None)  # delivered, or given up on: either way done
         # Each POST (one attempt, nothing else) runs as a job on the shared priority queue when
         # given (background work, bounded by MAX_CONCURRENT_TASKS); tests run it inline.
         self._run_job = run_job or (lambda job: job())
@@ -224,6 +226,7 @@ class GoogleChatNotifier:
     def _route_one(self, notice: SellerNotice, webhook: str | None) -> None:
         if not webhook:
             self.stats.skipped += 1
+            self._on_settled(notice)
             return
         if self._base_url and not webhook.startswith("http"):  # a path on the configured API base
             url = httpx.URL(self._base_url).join(webhook)
@@ -250,6 +253,7 @@ class GoogleChatNotifier:
         self._failure(notice, reason)
         log.error("Google Chat notice to %s about %s failed: %s", notice.seller_id, notice.order_req_id, reason)
         self._record(notice, reason)
+        self._on_settled(notice)
 
     def _drop(self, notice: SellerNotice, reason: str) -> None:
         """Count, log (seller and order only: never the webhook) and record a notice not queued."""
@@ -263,6 +267,7 @@ class GoogleChatNotifier:
             self._drops_unwarned = 0
             self._next_drop_warning = now + DROP_WARNING_SECONDS
         self._record(notice, reason)
+        self._on_settled(notice)
 
     def _record(self, notice: SellerNotice, reason: str) -> None:
         """Hand a notice that was never delivered to the recorder (on_failure), without waiting."""
@@ -289,6 +294,7 @@ class GoogleChatNotifier:
             url, notice = await space.queue.get()
             try:
                 await self._deliver(space.pacer, url, notice)
+                self._on_settled(notice)
             except Exception as exc:  # noqa: BLE001 - recorded; the next notice goes on
                 self.stats.failed += 1
                 self._failure(notice, str(exc))
@@ -298,6 +304,7 @@ class GoogleChatNotifier:
                         await self._on_failure(notice, str(exc))
                     except Exception:  # recording must not stop the queue
                         log.exception("could not record the failed notice")
+                self._on_settled(notice)
             finally:
                 space.queue.task_done()
 
@@ -337,6 +344,21 @@ class GoogleChatNotifier:
         await self._intake.join()
         await asyncio.gather(*(s.queue.join() for s in self._spaces.values()))
         await self._drops.join()
+
+    async def discard(self) -> None:
+        """Forget every notice taken and not yet settled — routing, queued, or being posted (this
+        replica no longer sends: another does, from the rows). The pacing of each space is kept."""
+        workers = [s.worker for s in self._spaces.values() if s.worker]
+        if self._router is not None:
+            workers.append(self._router)
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        self._router = None
+        self._intake = asyncio.Queue(maxsize=self._intake.maxsize)
+        for space in self._spaces.values():
+            space.queue = asyncio.Queue(self._max_queued_per_space)
+            space.worker = asyncio.create_task(self._drain(space), name="gchat-space")
 
     async def close(self) -> None:
         workers = [s.worker for s in self._spaces.values() if s.worker] + [

@@ -1,8 +1,9 @@
-"""What the Processor tells sellers, and the seam to the adapter that carries it.
+"""What the Processor tells sellers, and the port of the adapter that carries it.
 
-Enqueuing is synchronous and in order (a seller never hears "you won" before "new order");
-delivery happens later, as background work on the priority queue, so a notice never slows or
-fails the request that caused it. The carrier is Google Chat (processor/app/adapters/google_chat.py).
+A notice is written with the change that causes it (store/notice_outbox.py) and handed to the
+carrier, in the order written (a seller never hears "you won" before "new order"), by the one
+replica that sends them (services/notice_sender.py); it never slows or fails the request that
+caused it. The carrier is Google Chat (processor/app/adapters/google_chat.py).
 """
 from __future__ import annotations
 
@@ -27,19 +28,13 @@ class SellerNotice:
     seller_id: str
     kind: NoticeKind
     text: str
+    notice_id: int | None = None  # its row, once written
 
 
 class SellerNotifier(Protocol):
     def enqueue(self, notice: SellerNotice) -> None:
-        """Take the notice now, deliver it later, in the order notices were enqueued."""
+        """Take the notice now, deliver it later, in the order notices were enqueued; report it
+        settled (delivered, or given up on) to the callback the carrier was built with."""
 
-
-class NoticeDispatcher:
-    """Hands notices to the carrier in the order the services produce them."""
-
-    def __init__(self, notifier: SellerNotifier) -> None:
-        self._notifier = notifier
-
-    def dispatch(self, notices: list[SellerNotice]) -> None:
-        for notice in notices:
-            self._notifier.enqueue(notice)
+    async def discard(self) -> None:
+        """Forget every notice taken and not yet settled (another replica sends them now)."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from processor.app.domain import proposals as proposal_rules
-from processor.app.domain.notices import NoticeDispatcher, NoticeKind, SellerNotice
+from processor.app.domain.notices import NoticeKind, SellerNotice
 from processor.app.domain.orders import (
     awaits_selection,
     check_action,
@@ -38,13 +38,11 @@ class InitiateCommand:
 
 class OrderService:
     def __init__(
-        self, *, store: OrderStore, selector: SellerSelector, queue: PriorityTaskQueue, notices: NoticeDispatcher,
-        expiry_minutes: float,
+        self, *, store: OrderStore, selector: SellerSelector, queue: PriorityTaskQueue, expiry_minutes: float,
     ) -> None:
         self._store = store
         self._selector = selector
         self._queue = queue
-        self._notices = notices
         self._expiry_minutes = expiry_minutes
 
     # --- reads -----------------------------------------------------------------------------
@@ -119,11 +117,11 @@ class OrderService:
             change.append(EventType.SELLERS_SELECTED, SellersSelectedPayload(
                 sellers=selection.sellers, ranking_source=selection.ranking_source,
             ))
-        self._notices.dispatch([
-            SellerNotice(order_req_id, s.seller_id, NoticeKind.INVITATION,
-                         f"New order {order_req_id}: please send a proposal")
-            for s in selection.sellers
-        ])
+            change.notify([
+                SellerNotice(order_req_id, s.seller_id, NoticeKind.INVITATION,
+                             f"New order {order_req_id}: please send a proposal")
+                for s in selection.sellers
+            ])
 
     # --- buyer control actions -------------------------------------------------------------
 
@@ -144,14 +142,14 @@ class OrderService:
             change.append(EventType.ORDER_FINALISED, OrderStatusPayload(
                 state=OrderState.FINALISED, winning_proposal_id=proposal_id,
             ))
+            change.notify(
+                [SellerNotice(order_req_id, winner.seller_id, NoticeKind.PROPOSAL_ACCEPTED,
+                              f"Your proposal {proposal_id} won")]
+                + [SellerNotice(order_req_id, p.seller_id, NoticeKind.PROPOSAL_CLOSED,
+                                f"Proposal {p.proposal_id} was not chosen")
+                   for p in closed]
+            )
             seq = change.last_seq
-        self._notices.dispatch(
-            [SellerNotice(order_req_id, winner.seller_id, NoticeKind.PROPOSAL_ACCEPTED,
-                          f"Your proposal {proposal_id} won")]
-            + [SellerNotice(order_req_id, p.seller_id, NoticeKind.PROPOSAL_CLOSED,
-                            f"Proposal {p.proposal_id} was not chosen")
-               for p in closed]
-        )
         return await self.summary(order_req_id), seq
 
     async def pause(self, order_req_id: str, reason: str = "") -> tuple[OrderSummary, int]:
@@ -170,12 +168,9 @@ class OrderService:
             check_action(order, target, utcnow())
             transition(order, target)
             seq = change.append(event_type, OrderStatusPayload(state=target, reason=reason)).seq
-        summary = await self.summary(order_req_id)
-        self._notices.dispatch([
-            SellerNotice(order_req_id, s.seller_id, notice, f"Order {order_req_id} is now {target.value}")
-            for s in summary.sellers
-        ])
-        return summary, seq
+            change.notify([SellerNotice(order_req_id, seller, notice, f"Order {order_req_id} is now {target.value}")
+                           for seller in await change.invited_sellers()])
+        return await self.summary(order_req_id), seq
 
     # --- expiry ----------------------------------------------------------------------------
 
@@ -187,9 +182,6 @@ class OrderService:
             await close_open_proposals(change, await change.proposals())
             transition(change.existing, OrderState.EXPIRED)
             change.append(EventType.ORDER_EXPIRED, OrderStatusPayload(state=OrderState.EXPIRED, reason="order expired"))
-        summary = await self.summary(order_req_id)
-        self._notices.dispatch([
-            SellerNotice(order_req_id, s.seller_id, NoticeKind.ORDER_EXPIRED, f"Order {order_req_id} expired")
-            for s in summary.sellers
-        ])
+            change.notify([SellerNotice(order_req_id, seller, NoticeKind.ORDER_EXPIRED, f"Order {order_req_id} expired")
+                           for seller in await change.invited_sellers()])
         return True

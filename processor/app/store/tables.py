@@ -1,10 +1,11 @@
-"""Processor tables: sellers, orders, invitations, proposals, follow-ups, edit locks, event log."""
+"""Processor tables: sellers, orders, invitations, proposals, follow-ups, edit locks, event log,
+and the two outboxes (Kafka messages, seller notices)."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db.event_rows import EventRowMixin
@@ -112,6 +113,21 @@ class FollowUp(Base):
     audience: Mapped[list[str]] = mapped_column(JsonColumn)
     message: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SellerNoticeRow(Base):
+    """A notice to a seller, written with the change that causes it; sent (at least once) by the
+    replica that holds the Chat sender's lock, which then stamps `sent_at` (also when it gave up)."""
+
+    __tablename__ = "seller_notices"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    order_req_id: Mapped[str] = mapped_column(ID)
+    seller_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
 
 
 class OrderEventRow(EventRowMixin, Base):

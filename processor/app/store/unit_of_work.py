@@ -21,12 +21,15 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from processor.app.domain.notices import SellerNotice
 from processor.app.store.event_log import EventLog
+from processor.app.store.notice_outbox import NoticeOutbox
 from processor.app.store.tables import Base, EditLock, FollowUp, Invitation, Order, OrderEventRow, Proposal
 from shared.db.engine import write_session
 from shared.errors import order_not_found
 from shared.messaging.service import Messaging
 from shared.messaging.topics import KafkaMessage, processor_messages
+from shared.models.common import utcnow
 from shared.models.events import OrderEvent
 from shared.models.states import EventType
 
@@ -40,6 +43,7 @@ class OrderChange:
         self.order = order
         self.events: list[OrderEvent] = []
         self.messages: list[KafkaMessage] = []
+        self.notices: list[SellerNotice] = []
         self._session = session
         self._log = log
 
@@ -60,6 +64,10 @@ class OrderChange:
         self.events.append(event)
         return event
 
+    def notify(self, notices: list[SellerNotice]) -> None:
+        """Notices to sellers, written with the change (sent once it is committed)."""
+        self.notices += notices
+
     @property
     def last_seq(self) -> int:
         return self.events[-1].seq if self.events else 0
@@ -71,6 +79,11 @@ class OrderChange:
 
     async def delete(self, row: Base) -> None:
         await self._session.delete(row)
+
+    async def invited_sellers(self) -> list[str]:
+        """The sellers invited to the order, best ranked first."""
+        return list(await self._session.scalars(select(Invitation.seller_id).where(
+            Invitation.order_req_id == self.order_req_id).order_by(Invitation.rank)))
 
     async def is_invited(self, seller_id: str) -> bool:
         return await self._session.get(Invitation, (self.order_req_id, seller_id)) is not None
@@ -135,10 +148,12 @@ class OrderChanges(dict[str, OrderChange]):
 
 
 class OrderStore:
-    def __init__(self, sessions: async_sessionmaker, log: EventLog, messaging: Messaging) -> None:
+    def __init__(self, sessions: async_sessionmaker, log: EventLog, messaging: Messaging,
+                 notices: NoticeOutbox) -> None:
         self._sessions = sessions
         self._log = log
         self._messaging = messaging
+        self._notices = notices
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, order_req_id: str) -> asyncio.Lock:
@@ -173,10 +188,14 @@ class OrderStore:
                 yield changes
                 await OrderEventRow.insert_all(session, [e for c in changes.values() for e in c.events])
                 await self._messaging.stage(session, [m for c in changes.values() for m in c.messages])
+                notices = [n for c in changes.values() for n in c.notices]
+                await self._notices.stage(session, notices, utcnow())
             for change in changes.values():
                 if change.events:
                     self._log.committed(change.order_req_id, change.events)
             self._messaging.written()
+            if notices:
+                self._notices.written()
 
     async def record_refusals(self, messages: list[KafkaMessage]) -> None:
         """Kafka messages about a change refused (nothing else changed): written on their own."""
