@@ -91,11 +91,15 @@ class Processor:
         notifications = Notifications(engine)
         events = EventLog(sessions, poll_seconds=settings.stream_poll_seconds, notifications=notifications)
         messaging = Messaging(settings, sessions, OutboxRow, source="processor", notifications=notifications)
-        notice_outbox = NoticeOutbox(sessions, notifications)
+        notice_outbox = NoticeOutbox(sessions, notifications,
+                                     retention=timedelta(hours=settings.outbox_retention_hours))
         store = OrderStore(sessions, events, messaging, notice_outbox)
-        # Never more notices waiting in Chat's queues than one space's queue holds: none is dropped.
-        notice_sender = NoticeSender(outbox=notice_outbox, max_in_flight=settings.gchat_max_queued_per_space,
-                                     pace_seconds=1 / settings.gchat_messages_per_second)
+        # Never more waiting in Chat's queues than one space's queue holds (none is dropped), and a
+        # seller's slow space holds up only its own notices.
+        notice_sender = NoticeSender(
+            outbox=notice_outbox, max_in_flight=settings.gchat_max_queued_per_space,
+            max_per_seller=max(1, settings.gchat_max_queued_per_space // 10),
+            pace_seconds=1 / settings.gchat_messages_per_second)
         directory = SellerDirectory(sessions)
         # One HTTP client for every Google call: pooled connections, bounded, closed at stop.
         http = httpx.AsyncClient(

@@ -79,4 +79,6 @@ def received(fake_google) -> set[tuple[str, str]]:
 
 
 def leads(logs: Path, name: str) -> bool:
-    return "processor-chat-sender: this replica leads" in (logs / f"{name}.log").read_text()
+    """Whether the Processor leads the sending now: its last word on it says so."""
+    said = [line for line in (logs / f"{name}.log").read_text().splitlines() if "processor-chat-sender:" in line]
+    return bool(said) and said[-1].endswith("this replica leads")

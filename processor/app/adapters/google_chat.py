@@ -168,6 +168,11 @@ class GoogleChatNotifier:
         # given (background work, bounded by MAX_CONCURRENT_TASKS); tests run it inline.
         self._run_job = run_job or (lambda job: job())
         self._posts = asyncio.Semaphore(max_concurrent_posts)  # Chat's own bound on POSTs in flight
+        # POSTs running in a task-queue slot: cancelling the worker that waits for one does not stop
+        # it, so discard() waits for these to end (none may land after another replica's first).
+        self._posting = 0
+        self._none_posting = asyncio.Event()
+        self._none_posting.set()
         self._max_retry_after = max_retry_after
         self._max_queued_per_space = max_queued_per_space
         intake = max_intake if max_intake is not None else INTAKE_FACTOR * max_queued_per_space
@@ -185,7 +190,7 @@ class GoogleChatNotifier:
 
     def enqueue(self, notice: SellerNotice) -> None:
         """Never blocks, never raises: with the intake full the notice is dropped and recorded."""
-        if self._router is None:
+        if self._router is None or self._router.done():
             self._router = asyncio.create_task(self._route(), name="gchat-router")
         try:
             self._intake.put_nowait(notice)
@@ -233,6 +238,8 @@ class GoogleChatNotifier:
         else:
             url = httpx.URL(webhook)
         space = self._spaces.get(url.path)
+        if space is not None and (space.worker is None or space.worker.done()):  # cut short by a discard
+            space.worker = asyncio.create_task(self._drain(space), name=f"gchat:{url.path}")
         if space is None:
             space = self._spaces[url.path] = _Space(asyncio.Queue(self._max_queued_per_space),
                                                     Pacer(self._per_second))
@@ -329,6 +336,16 @@ class GoogleChatNotifier:
 
     async def _post(self, pacer: Pacer, target: httpx.URL, body: dict) -> None:
         """One attempt: the only code that runs in a task-queue slot."""
+        self._posting += 1
+        self._none_posting.clear()
+        try:
+            await self._post_once(pacer, target, body)
+        finally:
+            self._posting -= 1
+            if not self._posting:
+                self._none_posting.set()
+
+    async def _post_once(self, pacer: Pacer, target: httpx.URL, body: dict) -> None:
         pacer.started()
         try:
             response = await self._http.post(target, json=body, timeout=self._timeout)
@@ -354,6 +371,7 @@ class GoogleChatNotifier:
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        await self._none_posting.wait()  # a POST already under way ends (bounded by its timeout)
         self._router = None
         self._intake = asyncio.Queue(maxsize=self._intake.maxsize)
         for space in self._spaces.values():

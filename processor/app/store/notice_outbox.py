@@ -4,9 +4,11 @@ waiting loses none: they are rows until a sender settles them."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from processor.app.domain.notices import NoticeKind, SellerNotice
@@ -15,12 +17,17 @@ from shared.db.engine import write_session
 from shared.db.notifications import Notifications
 from shared.models.common import utcnow
 
+log = logging.getLogger(__name__)
 CHANNEL = "processor_notices"
+PAGE = 1000
+UNSENT_PAGES = 5
 
 
 class NoticeOutbox:
-    def __init__(self, sessions: async_sessionmaker, notifications: Notifications | None = None) -> None:
+    def __init__(self, sessions: async_sessionmaker, notifications: Notifications | None = None, *,
+                 retention: timedelta = timedelta(hours=24)) -> None:
         self._sessions = sessions
+        self._retention = retention
         self._notifications = notifications
         self._wake = asyncio.Event()
         if notifications is not None:  # the sender may be another replica's
@@ -52,15 +59,43 @@ class NoticeOutbox:
         finally:
             self._wake.clear()
 
-    async def unsent(self, *, limit: int, skip: set[int]) -> list[SellerNotice]:
-        """Up to `limit` notices not yet settled nor in `skip`, in the order written. (Not "after
-        the last id read": on PostgreSQL a lower id can commit after a higher one was read.)"""
-        async with self._sessions() as session:
-            rows = (await session.scalars(
-                select(SellerNoticeRow).where(SellerNoticeRow.sent_at.is_(None))
-                .order_by(SellerNoticeRow.id).limit(limit + len(skip)))).all()
-        return [SellerNotice(r.order_req_id, r.seller_id, NoticeKind(r.kind), r.text, r.id)
-                for r in rows if r.id not in skip][:limit]
+    async def unsent(self, *, limit: int, skip: set[int], per_seller: int,
+                     held: Counter[str]) -> list[SellerNotice]:
+        """Up to `limit` notices not yet settled nor in `skip`, in the order written, at most
+        `per_seller` for a seller counting the `held` ones. Not "after the last id read": on
+        PostgreSQL a lower id can commit after a higher one was read. A row this version cannot
+        read (an unknown kind) is stamped and logged, not retried for ever."""
+        chosen: list[SellerNotice] = []
+        counts = Counter(held)
+        after = 0
+        for _page in range(UNSENT_PAGES):  # a few pages: past one seller's long backlog, not the whole table
+            async with self._sessions() as session:
+                rows = (await session.scalars(
+                    select(SellerNoticeRow).where(SellerNoticeRow.sent_at.is_(None), SellerNoticeRow.id > after)
+                    .order_by(SellerNoticeRow.id).limit(PAGE))).all()
+            for row in rows:
+                if row.id in skip or counts[row.seller_id] >= per_seller:
+                    continue
+                try:
+                    notice = SellerNotice(row.order_req_id, row.seller_id, NoticeKind(row.kind), row.text, row.id)
+                except ValueError:
+                    log.error("seller notice %d has an unknown kind %r: not sent", row.id, row.kind)
+                    await self.settled([row.id])
+                    continue
+                chosen.append(notice)
+                counts[row.seller_id] += 1
+                if len(chosen) >= limit:
+                    return chosen
+            if len(rows) < PAGE:
+                break
+            after = rows[-1].id
+        return chosen
+
+    async def prune(self) -> None:
+        """Forget notices settled longer ago than the retention."""
+        async with write_session(self._sessions) as session:
+            await session.execute(delete(SellerNoticeRow).where(
+                SellerNoticeRow.sent_at < utcnow() - self._retention))
 
     async def settled(self, notice_ids: list[int]) -> None:
         if notice_ids:
