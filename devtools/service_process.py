@@ -1,6 +1,7 @@
 """Start a service as a real child process and wait until it answers (make run, e2e tests)."""
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -59,8 +60,8 @@ class ServiceProcess:
                     if response.status == 200:
                         self.ready_at = time.monotonic()
                         return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+            except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException):
+                pass  # not listening yet — or, for a moment, another process that held the port
             time.sleep(0.05)
         raise TimeoutError(f"{self.name} not ready at {self.ready_url} after {timeout}s:\n{self.log_tail()}")
 
