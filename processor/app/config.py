@@ -25,6 +25,8 @@ class ProcessorSettings(CommonSettings):
     http_port: int = Field(8001, ge=0, le=65535)
     grpc_server_port: int = Field(50051, ge=0, le=65535)
     # grpc.aio serves on the event loop; these threads only run sync handlers and blocking calls.
+    health_check_seconds: float = Field(
+        2.0, gt=0, le=60, description="how often gRPC health looks at the database (NOT_SERVING while it is away)")
     grpc_max_workers: int = Field(10, ge=1, le=1000)
     grpc_grace_seconds: float = Field(5.0, ge=0)
     # Google Distance Matrix: base URL (https://maps.googleapis.com) and key; unset → great-circle only

@@ -47,6 +47,7 @@ from shared.db.migrate import upgrade_to_head
 from shared.db.notifications import Notifications
 from shared.errors import Forbidden
 from shared.messaging.service import Messaging
+from shared.utils.health import watch_database
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 log = logging.getLogger(__name__)
@@ -195,6 +196,9 @@ class Processor:
                 lambda: self.notice_sender.run(self.chat)), name="chat-sender"),
         ]
         await self.grpc.start()
+        # gRPC health tells the truth: NOT_SERVING while the database does not answer (as /ready).
+        self._background.append(asyncio.create_task(watch_database(
+            self.engine, self.grpc.set_serving, interval=self.settings.health_check_seconds), name="health-watch"))
         log.info("gRPC listening on %s:%d (%s)", self.settings.bind_host, self.grpc.port,
                  "TLS" if self.grpc.tls else "plaintext")
 
