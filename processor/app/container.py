@@ -11,6 +11,7 @@ from pathlib import Path
 
 import grpc
 import httpx
+from prometheus_client.metrics_core import CounterMetricFamily, Metric
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from processor.app.adapters.google_chat import GoogleChatNotifier
@@ -48,6 +49,7 @@ from shared.db.notifications import Notifications
 from shared.errors import Forbidden
 from shared.messaging.service import Messaging
 from shared.utils.health import watch_database
+from shared.utils.metrics import gauge, platform_families
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 log = logging.getLogger(__name__)
@@ -156,6 +158,23 @@ class Processor:
                                          max_per_caller=settings.idempotency_max_keys_per_caller,
                                          stale_after=timedelta(seconds=2 * LOCK_WAIT_SECONDS)),
         )
+
+    def metric_families(self) -> list[Metric]:
+        """GET /metrics: what this Processor counts (no order, seller or session in a label)."""
+        stats = self.chat.stats
+        chat = CounterMetricFamily("dcent_chat_notices", "Google Chat notices by outcome", labels=["outcome"])
+        for outcome in ("sent", "retried", "failed", "skipped", "dropped"):
+            chat.add_metric([outcome], getattr(stats, outcome))
+        return [
+            *platform_families(
+                events_committed=self.events.events_committed, queue=self.queue,
+                relay_published=self.messaging.relay.published, relay_leading=self.messaging.leadership.leading,
+                notices_sent=self.notifications.sent, notices_received=self.notifications.received,
+                engine=self.engine),
+            gauge("dcent_order_stream_readers", "Open order streams (gRPC) and other readers of the event log",
+                  self.events.readers),
+            chat,
+        ]
 
     def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
         if path.startswith(ADMIN_PATHS):  # the seller directory's admin API: X-Admin-Key

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import grpc
+from prometheus_client.metrics_core import Metric
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from requestor.app.adapters.order_details import OrderDetailsSource
@@ -32,6 +33,7 @@ from shared.db.notifications import Notifications
 from shared.messaging.service import Messaging
 from shared.proto import communicator_pb2 as pb
 from shared.utils.grpc_options import CLIENT_OPTIONS, retrying_service_config
+from shared.utils.metrics import counter, gauge, platform_families
 from shared.utils.task_queue import PriorityTaskQueue
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,20 @@ class Requestor:
             stream_tickets=StreamTickets(settings.token_signer(), audience=Audience.REQUESTOR,
                                          ttl_seconds=settings.stream_ticket_seconds),
         )
+
+    def metric_families(self) -> list[Metric]:
+        """GET /metrics: what this Requestor counts (no order or session in a label)."""
+        return [
+            *platform_families(
+                events_committed=self.updater.events_applied, queue=self.queue,
+                relay_published=self.messaging.relay.published, relay_leading=self.messaging.leadership.leading,
+                notices_sent=self.notifications.sent, notices_received=self.notifications.received,
+                engine=self.engine),
+            gauge("dcent_order_streams_followed", "Open orders whose Processor stream this replica follows",
+                  len(self.streams.followed)),
+            counter("dcent_order_stream_reconnects", "Order streams reopened after a break", self.streams.reconnects),
+            gauge("dcent_sse_readers", "SSE streams and actions waiting for their event", self.updater.readers),
+        ]
 
     def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
         return self.buyers_auth.caller(headers.get("authorization"))

@@ -41,6 +41,7 @@ class TailableOrderLog:
         self._wakeups = Wakeups(self.latest_seqs, poll_seconds=poll_seconds)
         self._notifications = notifications
         self._channel = channel
+        self.events_committed = 0
         if notifications is not None:
             notifications.on(channel, self._committed_elsewhere)
 
@@ -61,8 +62,14 @@ class TailableOrderLog:
         """Hand the order's just-committed events to this process's readers, and tell the other
         replicas' readers to look; call after the commit."""
         self._wakeups.notify(order_req_id, events)
+        self.events_committed += len(events)
         if self._notifications is not None:
             self._notifications.publish(self._channel, [order_req_id])
+
+    @property
+    def readers(self) -> int:
+        """Live readers in this process (gRPC streams, SSE, waiting actions)."""
+        return self._wakeups.readers
 
     def subscribe(self, order_req_id: str) -> AbstractContextManager[Subscription]:
         """Woken at each commit of the order's events (here or, found by the poller, elsewhere)."""

@@ -15,6 +15,7 @@ from shared.utils.body_limit import BodySizeLimit
 from shared.utils.health import ReadinessCheck, health_router
 from shared.utils.http_errors import domain_error_response, install_error_handlers, validation_error_response
 from shared.utils.idempotency_keys import IdempotencyKeys, IdempotentService
+from shared.utils.metrics import Metrics, RequestMetrics
 
 
 class Service(IdempotentService, Protocol):
@@ -63,7 +64,10 @@ def service_app(
     # Added first, so it runs inside the body limit: oversized bodies never reach it.
     app.add_middleware(IdempotencyKeys, service=lambda: getattr(app.state, name, None))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, per_path=body_limits)
+    metrics = Metrics(lambda: getattr(app.state, name, None))
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: refusals are counted too
     for router in routers:
         app.include_router(router, prefix="/api/v1")
     app.include_router(health_router(name, readiness))
+    app.include_router(metrics.router())
     return app

@@ -101,6 +101,15 @@ class RequestUpdater:
         """End every SSE stream (shutdown): browsers reconnect with Last-Event-ID, here or elsewhere."""
         self._log.close()
 
+    @property
+    def events_applied(self) -> int:
+        return self._log.events_committed
+
+    @property
+    def readers(self) -> int:
+        """SSE streams and actions waiting for their event, in this process."""
+        return self._log.readers
+
     def follow(self, order_req_id: str, after_seq: int) -> AsyncGenerator[OrderEvent]:
         """The order's applied events after `after_seq`, then live ones; ends after the terminal one."""
         return self._log.follow(order_req_id, after_seq)
