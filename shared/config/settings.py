@@ -27,6 +27,8 @@ class CommonSettings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        "text", description="json: one JSON object per line with request, order and trace ids (production)")
     bind_host: str = Field("127.0.0.1", description="Interface the HTTP (and gRPC) servers listen on")
     http_port: int = Field(8000, ge=0, le=65535)
     # SQLite file under ./var by default; PostgreSQL in production: postgresql+asyncpg://...

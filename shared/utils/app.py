@@ -15,6 +15,7 @@ from shared.utils.body_limit import BodySizeLimit
 from shared.utils.health import ReadinessCheck, health_router
 from shared.utils.http_errors import domain_error_response, install_error_handlers, validation_error_response
 from shared.utils.idempotency_keys import IdempotencyKeys, IdempotentService
+from shared.utils.log_context import RequestIds
 from shared.utils.metrics import Metrics, RequestMetrics
 
 
@@ -65,7 +66,8 @@ def service_app(
     app.add_middleware(IdempotencyKeys, service=lambda: getattr(app.state, name, None))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, per_path=body_limits)
     metrics = Metrics(lambda: getattr(app.state, name, None))
-    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: refusals are counted too
+    app.add_middleware(RequestMetrics, metrics=metrics)  # refusals are counted too
+    app.add_middleware(RequestIds)  # outermost: every log line of the request carries its id
     for router in routers:
         app.include_router(router, prefix="/api/v1")
     app.include_router(health_router(name, readiness))

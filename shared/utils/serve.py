@@ -12,16 +12,21 @@ import uvicorn.config
 from fastapi import FastAPI
 
 from shared.config import CommonSettings
+from shared.utils.log_context import JsonFormatter
 from shared.utils.log_redaction import redact_values, redacted_config, secret_values
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def logging_config(level: str) -> dict[str, Any]:
+def logging_config(level: str, log_format: str = "text") -> dict[str, Any]:
     """uvicorn's logging configuration (its `uvicorn.error` and `uvicorn.access` handlers) plus the root
-    handler everything else propagates to, each handler redacting (log_redaction.redacted_config)."""
+    handler everything else propagates to, each handler redacting (log_redaction.redacted_config).
+    `json`: every handler writes one JSON object per line (shared.utils.log_context)."""
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config["formatters"]["service"] = {"format": LOG_FORMAT}
+    if log_format == "json":
+        for name in list(config["formatters"]):
+            config["formatters"][name] = {"()": JsonFormatter}
     config["handlers"]["service"] = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
                                      "formatter": "service"}
     config["root"] = {"level": level.upper(), "handlers": ["service"]}
@@ -34,7 +39,8 @@ def serve(app: FastAPI, settings: CommonSettings, *, graceful_seconds: float = 1
         app,
         host=settings.bind_host,
         port=settings.http_port,
-        log_config=logging_config(settings.log_level),  # applied by uvicorn before anything else runs
+        # Applied by uvicorn before anything else runs.
+        log_config=logging_config(settings.log_level, settings.log_format),
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=math.ceil(graceful_seconds),  # uvicorn counts whole seconds
     )
