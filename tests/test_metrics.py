@@ -13,9 +13,11 @@ PROCESSOR_FAMILIES = {
     "dcent_outbox_published": "counter", "dcent_outbox_relay_leading": "gauge",
     "dcent_replica_notices_sent": "counter", "dcent_replica_notices_received": "counter",
     "dcent_db_pool_connections_in_use": "gauge", "dcent_order_stream_readers": "gauge", "dcent_chat_notices": "counter",
+    "grpc_server_handled": "counter", "grpc_server_handling_seconds": "histogram",
 }
 REQUESTOR_FAMILIES = {
-    **{k: v for k, v in PROCESSOR_FAMILIES.items() if k not in ("dcent_order_stream_readers", "dcent_chat_notices")},
+    **{k: v for k, v in PROCESSOR_FAMILIES.items()
+       if k not in ("dcent_order_stream_readers", "dcent_chat_notices") and not k.startswith("grpc_")},
     "dcent_order_streams_followed": "gauge", "dcent_order_stream_reconnects": "counter", "dcent_sse_readers": "gauge",
 }
 
@@ -49,6 +51,9 @@ async def test_both_services_export_their_counts_and_the_seed_flow_moves_them(re
     assert value(after["processor"], "http_requests", "_total", route=route, status="201") == 1
     assert value(after["processor"], "http_request_duration_seconds", "_count", route=route) == 1
     assert value(after["requestor"], "dcent_order_streams_followed") == 1
+    initiate = "/dcent.communicator.v1.OrderNonStreamingService/InitiateOrder"
+    assert value(after["processor"], "grpc_server_handled", "_total", method=initiate, code="OK") == 1
+    assert value(after["processor"], "grpc_server_handling_seconds", "_count", method=initiate) == 1
 
     labels = {v for families in after.values() for f in families.values() for s in f.samples for v in s.labels.values()}
     assert not {v for v in labels if "ORD-" in v or "SELLER-" in v or "PROP-" in v}

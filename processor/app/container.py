@@ -48,6 +48,7 @@ from shared.db.migrate import upgrade_to_head
 from shared.db.notifications import Notifications
 from shared.errors import Forbidden
 from shared.messaging.service import Messaging
+from shared.utils.grpc_metrics import GrpcServerMetrics
 from shared.utils.health import watch_database
 from shared.utils.metrics import gauge, platform_families
 from shared.utils.task_queue import Priority, PriorityTaskQueue
@@ -72,6 +73,7 @@ class Processor:
     http: httpx.AsyncClient
     chat: GoogleChatNotifier
     notice_sender: NoticeSender
+    grpc_metrics: GrpcServerMetrics
     seller_views: SellerViews
     seller_admin: SellerAdmin
     orders: OrderService
@@ -131,10 +133,12 @@ class Processor:
         intake = ProposalIntake(store, max_revisions=settings.max_proposal_revisions)
         edit_locks = EditLockService(store=store, default_seconds=settings.edit_lock_seconds)
         followups = FollowUpService(store=store, max_per_order=settings.max_followups_per_order)
+        grpc_metrics = GrpcServerMetrics()
         return cls(
             settings=settings, engine=engine, sessions=sessions, queue=queue, notifications=notifications,
             events=events, messaging=messaging,
             directory=directory, http=http, chat=chat, notice_sender=notice_sender, seller_views=SellerViews(sessions),
+            grpc_metrics=grpc_metrics,
             seller_admin=SellerAdmin(directory=directory, tokens=settings.token_signer(),
                                      token_hours=settings.seller_token_hours, webhook_allowed=settings.webhook_allowed),
             orders=orders, intake=intake,
@@ -146,9 +150,10 @@ class Processor:
                 OrderStreamingServicer(orders, events),
                 OrderNonStreamingServicer(orders, followups, queue),
                 host=settings.bind_host, port=settings.grpc_server_port, max_workers=settings.grpc_max_workers,
-                interceptors=[TokenInterceptor(
+                # Counting first: calls that authentication refuses are counted too.
+                interceptors=[grpc_metrics, *([TokenInterceptor(
                     Authenticator(settings.verifying_signer(), audience=Audience.PROCESSOR, roles=[Role.SERVICE]))]
-                if settings.auth_required else [],
+                    if settings.auth_required else [])],
                 credentials=_grpc_credentials(settings), health_port=settings.grpc_health_port,
                 reflection_served=settings.reflection_served,
             ),
@@ -174,6 +179,7 @@ class Processor:
             gauge("dcent_order_stream_readers", "Open order streams (gRPC) and other readers of the event log",
                   self.events.readers),
             chat,
+            *self.grpc_metrics.families(),
         ]
 
     def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
