@@ -11,6 +11,7 @@ PROCESSOR_FAMILIES = {
     "http_requests": "counter", "http_request_duration_seconds": "histogram",
     "dcent_events_committed": "counter", "dcent_task_queue_pending": "gauge", "dcent_task_queue_running": "gauge",
     "dcent_outbox_published": "counter", "dcent_outbox_relay_leading": "gauge",
+    "dcent_outbox_backlog": "gauge", "dcent_outbox_oldest_unsent_age_seconds": "gauge",
     "dcent_replica_notices_sent": "counter", "dcent_replica_notices_received": "counter",
     "dcent_db_pool_connections_in_use": "gauge", "dcent_order_stream_readers": "gauge", "dcent_chat_notices": "counter",
     "grpc_server_handled": "counter", "grpc_server_handling_seconds": "histogram",

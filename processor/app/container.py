@@ -173,7 +173,7 @@ class Processor:
         return [
             *platform_families(
                 events_committed=self.events.events_committed, queue=self.queue,
-                relay_published=self.messaging.relay.published, relay_leading=self.messaging.leadership.leading,
+                messaging=self.messaging,
                 notices_sent=self.notifications.sent, notices_received=self.notifications.received,
                 engine=self.engine),
             gauge("dcent_order_stream_readers", "Open order streams (gRPC) and other readers of the event log",

@@ -104,7 +104,7 @@ class Requestor:
         return [
             *platform_families(
                 events_committed=self.updater.events_applied, queue=self.queue,
-                relay_published=self.messaging.relay.published, relay_leading=self.messaging.leadership.leading,
+                messaging=self.messaging,
                 notices_sent=self.notifications.sent, notices_received=self.notifications.received,
                 engine=self.engine),
             gauge("dcent_order_streams_followed", "Open orders whose Processor stream this replica follows",

@@ -127,6 +127,14 @@ class OutboxRelay:
         self.published = 0
         self._sending_since: float | None = None
 
+    async def unsent(self) -> tuple[int, datetime | None]:
+        """How many rows wait, and when the oldest of them happened (None: nothing waits)."""
+        async with self._sessions() as session:
+            count, oldest = (await session.execute(
+                select(func.count(), func.min(self._row.occurred_at)).where(self._row.published_at.is_(None))
+            )).one()
+        return int(count), oldest
+
     async def backlog(self) -> int:
         async with self._sessions() as session:
             return await session.scalar(

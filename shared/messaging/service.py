@@ -13,6 +13,9 @@ from shared.db.notifications import Notifications
 from shared.messaging.kafka_client import KafkaPublisher
 from shared.messaging.outbox import Outbox, OutboxRelay, OutboxRowMixin
 from shared.messaging.topics import KafkaMessage, topic_names
+from shared.models.common import utcnow
+
+BACKLOG_SECONDS = 5.0
 
 
 class Messaging:
@@ -45,6 +48,9 @@ class Messaging:
             retention=timedelta(hours=settings.outbox_retention_hours),
         )
         self._task: asyncio.Task | None = None
+        self._watch: asyncio.Task | None = None
+        self.backlog_rows = 0
+        self.oldest_unsent_seconds = 0.0
         self._drain_seconds = 0.0
 
     async def stage(self, session: AsyncSession, messages: list[KafkaMessage]) -> None:
@@ -73,6 +79,18 @@ class Messaging:
     def start(self) -> None:
         if self.enabled:
             self._task = asyncio.create_task(self.leadership.run(self._relay), name="outbox-relay")
+            self._watch = asyncio.create_task(self._watch_backlog(), name="outbox-backlog")
+
+    async def _watch_backlog(self, every: float = BACKLOG_SECONDS) -> None:
+        """For /metrics: what waits in the outbox and for how long (every replica reads the table)."""
+        while True:
+            try:
+                count, oldest = await self.relay.unsent()
+                self.backlog_rows = count
+                self.oldest_unsent_seconds = 0.0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
+            except Exception:  # noqa: BLE001 - the database is away: the figures wait for it
+                pass
+            await asyncio.sleep(every)
 
     async def _relay(self) -> None:
         """The leader's term: relay until stopped; then, still holding the lock, publish what is
@@ -86,6 +104,9 @@ class Messaging:
             await self.relay.close()
 
     async def stop(self, drain_seconds: float = 5.0) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
         if self._task is None:
             return
         self._drain_seconds = drain_seconds

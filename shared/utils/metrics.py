@@ -32,8 +32,8 @@ def gauge(name: str, documentation: str, value: float, **labels: str) -> Metric:
     return family
 
 
-def platform_families(*, events_committed: int, queue: Any, relay_published: int, relay_leading: bool,
-                      notices_sent: int, notices_received: int, engine: Any) -> list[Metric]:
+def platform_families(*, events_committed: int, queue: Any, messaging: Any, notices_sent: int,
+                      notices_received: int, engine: Any) -> list[Metric]:
     """What both services count the same way."""
     checked_out = getattr(engine.pool, "checkedout", None)
     return [
@@ -42,8 +42,12 @@ def platform_families(*, events_committed: int, queue: Any, relay_published: int
         gauge("dcent_task_queue_pending", "Jobs waiting in the priority task queue", queue.pending),
         gauge("dcent_task_queue_running", "Jobs running from the priority task queue", queue.running),
         counter("dcent_outbox_published", "Kafka messages the outbox relay published from this process",
-                relay_published),
-        gauge("dcent_outbox_relay_leading", "1 when this replica holds the outbox relay's lock", int(relay_leading)),
+                messaging.relay.published),
+        gauge("dcent_outbox_relay_leading", "1 when this replica holds the outbox relay's lock",
+              int(messaging.leadership.leading)),
+        gauge("dcent_outbox_backlog", "Kafka messages waiting in the outbox", messaging.backlog_rows),
+        gauge("dcent_outbox_oldest_unsent_age_seconds", "How long the oldest waiting message has waited",
+              messaging.oldest_unsent_seconds),
         counter("dcent_replica_notices_sent", "Wake-up notices sent to other replicas", notices_sent),
         counter("dcent_replica_notices_received", "Wake-up notices received from other replicas", notices_received),
         gauge("dcent_db_pool_connections_in_use", "Database connections checked out of the pool",

@@ -141,3 +141,14 @@ async def test_a_relay_woken_as_it_is_stopped_still_stops():
         waiting.cancel()            # ... just as the service stops it
         done, _ = await asyncio.wait({waiting}, timeout=2)
         assert done and waiting.cancelled(), "the cancellation was lost"
+
+
+async def test_what_waits_is_counted_with_the_oldest_for_the_backlog_metrics(relay_parts):
+    sessions, outbox, _publisher, relay = relay_parts
+    assert await relay.unsent() == (0, None)
+    before = utcnow()
+    await stage(sessions, outbox, 6)
+    count, oldest = await relay.unsent()
+    assert count == 6 and oldest is not None and oldest >= before - timedelta(seconds=1)
+    assert await relay.publish_once() == 4
+    assert (await relay.unsent())[0] == 2
