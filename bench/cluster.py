@@ -41,20 +41,6 @@ class Shape:
     requestor_db: str
 
 
-async def initiate_all(client: httpx.AsyncClient, requestors: list[str], prefix: str, count: int) -> list[str]:
-    ids = [f"{prefix}-{n}" for n in range(count)]
-    slots = asyncio.Semaphore(measure.INITIATE_CONCURRENCY)
-
-    async def initiate(n: int, order_id: str) -> None:
-        async with slots:
-            response = await client.post(f"{requestors[n % len(requestors)]}/api/v1/initiate", json={
-                "OrderReqId": order_id, "SessionID": "BENCH", "Notification type": "GChat", "ExpiryMinutes": 600})
-            response.raise_for_status()
-
-    await asyncio.gather(*(initiate(n, o) for n, o in enumerate(ids)))
-    return ids
-
-
 async def held_at(shape: Shape, prefix: str, timeout: float = 300) -> float:
     target = await measure._sum_last_seq(shape.processor_db, prefix)
     deadline = time.monotonic() + timeout
@@ -68,7 +54,7 @@ async def held_at(shape: Shape, prefix: str, timeout: float = 300) -> float:
 async def ingestion(shape: Shape, seconds: int) -> dict:
     processors = shape.cluster.processor_urls
     async with httpx.AsyncClient(timeout=30) as client:
-        await initiate_all(client, shape.cluster.requestor_urls, "P1", measure.P1_ORDERS)
+        await measure.open_orders(client, shape.cluster.requestor_urls, "P1", measure.P1_ORDERS)
         started = time.monotonic()
         loads = await asyncio.gather(*(
             asyncio.to_thread(measure.wrk, f"{url}/api/v1/proposal-submissions", seconds, prefix="P1",
@@ -86,7 +72,7 @@ async def latency(shape: Shape, rate: int, seconds: int) -> dict:
     received: dict[str, float] = {}
     answered: dict[str, float] = {}
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client:
-        orders = await initiate_all(client, requestors, "P2", measure.P2_ORDERS)
+        orders = await measure.open_orders(client, requestors, "P2", measure.P2_ORDERS)
 
         async def follow(n: int, order_id: str, connected: asyncio.Event) -> None:
             url = f"{requestors[n % len(requestors)]}/api/v1/orders/{order_id}/events"
@@ -109,12 +95,8 @@ async def latency(shape: Shape, rate: int, seconds: int) -> dict:
             answered[proposal_id] = time.monotonic()
             response.raise_for_status()
 
-        total, posts, started = rate * seconds, [], time.monotonic()
-        for n in range(total):  # open loop: the offered rate does not wait for answers
-            await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
-            posts.append(asyncio.create_task(post(n)))
-        offered = total / (time.monotonic() - started)
-        await asyncio.gather(*posts)
+        total = rate * seconds
+        offered = await measure.open_loop(rate, seconds, post)
         deadline = time.monotonic() + 30
         while len(received) < total and time.monotonic() < deadline:
             await asyncio.sleep(0.05)

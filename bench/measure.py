@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import grpc
@@ -90,15 +91,17 @@ def wrk(
     return result
 
 
-async def open_orders(client: httpx.AsyncClient, stack: Stack, prefix: str, count: int, first: int = 0) -> list[str]:
-    """Initiate orders through the Requestor (which opens each one's stream)."""
+async def open_orders(client: httpx.AsyncClient, requestor_urls: list[str], prefix: str, count: int,
+                      first: int = 0) -> list[str]:
+    """Initiate orders through the Requestors, one after another in turn (each opens its streams)."""
     ids = [f"{prefix}-{n}" for n in range(first, first + count)]
     slots = asyncio.Semaphore(INITIATE_CONCURRENCY)
 
-    async def initiate(order_id: str) -> None:
+    async def initiate(n: int, order_id: str) -> None:
+        requestor_url = requestor_urls[n % len(requestor_urls)]
         async with slots:
             for _attempt in range(5):  # as a client should: a 503 says when to come back
-                response = await client.post(f"{stack.requestor_url}/api/v1/initiate", json={
+                response = await client.post(f"{requestor_url}/api/v1/initiate", json={
                     "OrderReqId": order_id, "SessionID": "BENCH", "Notification type": "GChat", "ExpiryMinutes": 600})
                 if response.status_code != 503:
                     break
@@ -106,8 +109,20 @@ async def open_orders(client: httpx.AsyncClient, stack: Stack, prefix: str, coun
                 await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
             response.raise_for_status()
 
-    await asyncio.gather(*(initiate(o) for o in ids))
+    await asyncio.gather(*(initiate(n, o) for n, o in enumerate(ids)))
     return ids
+
+
+async def open_loop(rate: int, seconds: int, post: Callable[[int], Awaitable[None]]) -> float:
+    """`post(n)` for n in range(rate × seconds) on a fixed schedule that does not wait for answers
+    (an open loop); returns the rate actually offered once every post is answered."""
+    total, posts, started = rate * seconds, [], time.monotonic()
+    for n in range(total):
+        await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+        posts.append(asyncio.create_task(post(n)))
+    offered = total / (time.monotonic() - started)
+    await asyncio.gather(*posts)
+    return offered
 
 
 async def _sum_last_seq(database_url: str, prefix: str) -> int:
@@ -144,7 +159,7 @@ async def ingestion(stack: Stack, bare_url: str, seconds: int) -> dict:
     ceiling = await asyncio.to_thread(wrk, f"{bare_url}/health", seconds, mode="get")
     bare = await asyncio.to_thread(wrk, f"{bare_url}/api/v1/proposal-submissions", seconds, orders=P1_ORDERS)
     async with httpx.AsyncClient(timeout=30) as client:
-        await open_orders(client, stack, "P1", P1_ORDERS)
+        await open_orders(client, [stack.requestor_url], "P1", P1_ORDERS)
         started = time.monotonic()
         load = await asyncio.to_thread(wrk, f"{stack.processor_url}/api/v1/proposal-submissions", seconds,
                                        prefix="P1", orders=P1_ORDERS)
@@ -174,7 +189,7 @@ async def latency(stack: Stack, rate: int, seconds: int) -> dict:
     answered: dict[str, float] = {}
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client, \
             grpc.aio.insecure_channel(f"127.0.0.1:{stack.grpc_port}", options=CLIENT_OPTIONS) as channel:
-        orders = await open_orders(client, stack, "P2", P2_ORDERS)
+        orders = await open_orders(client, [stack.requestor_url], "P2", P2_ORDERS)
         stub = pb_grpc.OrderStreamingServiceStub(channel)
 
         async def tap(order_id: str) -> None:
@@ -214,12 +229,8 @@ async def latency(stack: Stack, rate: int, seconds: int) -> dict:
             answered[proposal_id] = time.monotonic()
             response.raise_for_status()
 
-        total, posts, started = rate * seconds, [], time.monotonic()
-        for n in range(total):  # an open-loop schedule: the offered rate does not wait for answers
-            await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
-            posts.append(asyncio.create_task(post(n)))
-        offered = total / (time.monotonic() - started)
-        await asyncio.gather(*posts)
+        total, started = rate * seconds, time.monotonic()
+        offered = await open_loop(rate, seconds, post)
         answered_rate = total / (time.monotonic() - started)
         deadline = time.monotonic() + 30
         while len(received) < total and time.monotonic() < deadline:
@@ -258,7 +269,7 @@ async def _our_streams(stack: Stack, sizes: tuple[int, ...]) -> list[dict]:
         base = rss_kib(processor_pid), rss_kib(requestor_pid)
         for size in sizes:
             opening = time.monotonic()
-            await open_orders(client, stack, "P3", size - opened, first=opened)
+            await open_orders(client, [stack.requestor_url], "P3", size - opened, first=opened)
             initiated_per_second = (size - opened) / (time.monotonic() - opening)
             opened = size
             await asyncio.sleep(2.0)  # idle: initial events delivered, nothing moving
