@@ -125,6 +125,7 @@ class OutboxRelay:
         self.connected = False
         self.last_error: str | None = None
         self.published = 0
+        self.errors = 0  # failed cycles (broker or database away), for /metrics
         self._sending_since: float | None = None
 
     async def unsent(self) -> tuple[int, datetime | None]:
@@ -210,6 +211,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # noqa: BLE001 - broker or database unreachable: keep the rows, retry later
                 self.last_error = f"{type(exc).__name__}: {exc}"
+                self.errors += 1
                 log.warning("outbox relay (%s): %s; retrying in %.1fs", self._source, self.last_error, delay)
                 # Reconnect from scratch: a broker that came back may have lost its topics
                 # (the local one keeps them in memory), and connecting recreates them.
