@@ -18,6 +18,7 @@ here; waiting notices, pacing and retry sleeps stay in its own bounded queues).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 import math
 from collections.abc import Awaitable, Callable
@@ -45,6 +46,9 @@ class _Job:
     run: Callable[[], Awaitable[Any]] = field(compare=False)
     future: asyncio.Future = field(compare=False)
     name: str = field(compare=False, default="")
+    # The submitter's context (its trace span, request and order ids) is the job's: the job runs
+    # in a task the dispatcher starts, which would otherwise inherit the dispatcher's.
+    context: contextvars.Context = field(compare=False, default_factory=contextvars.copy_context)
 
 
 class PriorityTaskQueue:
@@ -100,7 +104,7 @@ class PriorityTaskQueue:
             if job.future.cancelled():
                 self._slots.release()
                 continue
-            task = asyncio.create_task(self._execute(job), name=job.name or "queued-job")
+            task = asyncio.create_task(self._execute(job), name=job.name or "queued-job", context=job.context)
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 

@@ -1,5 +1,6 @@
 """The priority queue: control work first, earlier deadline first, never more than the bound at once."""
 import asyncio
+import contextvars
 
 import pytest
 
@@ -85,3 +86,19 @@ async def test_a_full_queue_refuses_new_work_but_admits_control_actions():
     assert queue.pending == 0
     assert await queue.run(lambda: asyncio.sleep(0, "room again"), priority=Priority.NEW_WORK) == "room again"
     await queue.close()
+
+
+async def test_a_job_runs_in_its_submitters_context():
+    """The request's trace span and log ids follow its queued work (not the dispatcher's, empty)."""
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="none")
+    queue = PriorityTaskQueue(max_concurrent=2)
+    queue.start()
+
+    async def submit_as(rid: str) -> str:
+        request_id.set(rid)
+        return await queue.run(lambda: asyncio.sleep(0, request_id.get()), priority=Priority.NEW_WORK)
+
+    try:
+        assert await asyncio.gather(submit_as("a"), submit_as("b")) == ["a", "b"]
+    finally:
+        await queue.close()
