@@ -9,7 +9,10 @@ try. The holder checks its connection every `retry_seconds` (each check bounded 
 `check_timeout`) and stops the job when it fails. PostgreSQL itself drops a silent client's
 session only after TCP keepalives fail (set short on this connection, and longer than the
 holder's own check): a holder cut off from the database stops its job before anyone else can
-take the lock. The lock is let go only after the job has ended — at `stop()` the job finishes
+take the lock. A session the server ends itself (pg_terminate_backend, a restart) frees the lock
+at once: a standby may then start before the holder's next check stops it, an overlap of at most
+`retry_seconds` that the jobs tolerate (the relay is at least once; the sweeper and the Chat sender
+act on rows). The lock is let go only after the job has ended — at `stop()` the job finishes
 its last work (the relay drains) while still holding it. SQLite is one process: the job runs.
 """
 from __future__ import annotations
