@@ -1,8 +1,8 @@
 #!/usr/bin/env sh
 # ensure_debian_tool.sh COMMAND [PACKAGE]: install a Debian package when its command is missing
 # and we may (root with apt-get); otherwise say so and fail, so the caller can skip or stop.
-# Used for chromium (the browser test; Playwright's own download is not reachable here) and wrk
-# (the benchmark's load generator).
+# Used for chromium (the browser test; Playwright's own download is not reachable here), wrk
+# (the benchmark's load generator) and promtool, from the prometheus package (the alert rules' check).
 set -eu
 command="$1"
 package="${2:-$1}"

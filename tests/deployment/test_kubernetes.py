@@ -15,6 +15,9 @@ from shared.auth import Role, TokenSigner
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = sorted((ROOT / "deployment" / "kubernetes").glob("*.yaml"))
+# Apart from MANIFESTS: they need the Prometheus Operator's CRDs, which `kubectl apply -f` of the
+# directory must not depend on.
+OPERATOR_MANIFESTS = sorted((ROOT / "deployment" / "kubernetes" / "prometheus-operator").glob("*.yaml"))
 TARGET = "1.33.0"
 
 
@@ -102,3 +105,30 @@ def test_both_services_scale_out_and_grpc_is_balanced_over_every_processor():
     config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
     assert config["PROCESSOR_GRPC_TARGET"] == "dns:///dcent-processor-grpc.dcent.svc.cluster.local:50051"
 
+
+
+def test_both_services_are_scraped_for_metrics():
+    """Issue 18: each pod says where its GET /metrics is (prometheus.io annotations, for a plain
+    Prometheus); for the Prometheus Operator, a ServiceMonitor per service selects that service's
+    Service by a port it has, so the job label is the service's name (the alerts group by it)."""
+    docs = resources()
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    for deployment in deployments.values():
+        template = deployment["spec"]["template"]
+        http = next(p for p in template["spec"]["containers"][0]["ports"] if p["name"] == "http")
+        assert template["metadata"]["annotations"] == {
+            "prometheus.io/scrape": "true", "prometheus.io/port": str(http["containerPort"]),
+            "prometheus.io/path": "/metrics"}
+    services = [d for d in docs if d["kind"] == "Service"]
+    monitors = [doc for path in OPERATOR_MANIFESTS for doc in yaml.safe_load_all(path.read_text()) if doc]
+    assert {m["metadata"]["name"] for m in monitors} == set(deployments)
+    for monitor in monitors:
+        assert (monitor["apiVersion"], monitor["kind"]) == ("monitoring.coreos.com/v1", "ServiceMonitor")
+        spec = monitor["spec"]
+        [endpoint] = spec["endpoints"]
+        assert endpoint["path"] == "/metrics"
+        scraped = [s["metadata"]["name"] for s in services
+                   if s["metadata"]["namespace"] in spec["namespaceSelector"]["matchNames"]
+                   and spec["selector"]["matchLabels"].items() <= s["metadata"]["labels"].items()
+                   and any(p["name"] == endpoint["port"] for p in s["spec"]["ports"])]
+        assert scraped == [monitor["metadata"]["name"]]
