@@ -15,7 +15,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, Metric
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from processor.app.adapters.google_chat import GoogleChatNotifier
-from processor.app.adapters.google_distance_matrix import DistanceMatrixClient
+from processor.app.adapters.google_distance_matrix import DistanceMatrixClient, DistanceMatrixStats
 from processor.app.config import ProcessorSettings
 from processor.app.grpc_server.server import ProcessorGrpcServer
 from processor.app.grpc_server.servicer import OrderNonStreamingServicer, OrderStreamingServicer
@@ -50,7 +50,8 @@ from shared.errors import Forbidden
 from shared.messaging.service import Messaging
 from shared.utils.grpc_metrics import GrpcServerMetrics
 from shared.utils.health import watch_database
-from shared.utils.metrics import gauge, platform_families
+from shared.utils.idempotency_keys import IdempotencyCounts
+from shared.utils.metrics import counter, gauge, platform_families
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class Processor:
     directory: SellerDirectory
     http: httpx.AsyncClient
     chat: GoogleChatNotifier
+    distance_matrix: DistanceMatrixClient | None
     notice_sender: NoticeSender
     grpc_metrics: GrpcServerMetrics
     seller_views: SellerViews
@@ -85,6 +87,7 @@ class Processor:
     grpc: ProcessorGrpcServer
     sellers_auth: Authenticator
     idempotency: IdempotencyStore
+    idempotency_counts: IdempotencyCounts = field(default_factory=IdempotencyCounts)
     _background: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
@@ -124,8 +127,9 @@ class Processor:
             on_failure=NoticeFailures(store).record,
             on_settled=notice_sender.settled,
         )
+        distance_matrix = _distance_matrix(settings, http)
         selector = SellerSelector(
-            directory, _distance_matrix(settings, http), find_max_sel=settings.find_max_sel,
+            directory, distance_matrix, find_max_sel=settings.find_max_sel,
             search_radius_km=settings.search_radius_km, google_candidates=settings.distance_matrix_candidates,
         )
         orders = OrderService(store=store, selector=selector, queue=queue,
@@ -137,7 +141,8 @@ class Processor:
         return cls(
             settings=settings, engine=engine, sessions=sessions, queue=queue, notifications=notifications,
             events=events, messaging=messaging,
-            directory=directory, http=http, chat=chat, notice_sender=notice_sender, seller_views=SellerViews(sessions),
+            directory=directory, http=http, chat=chat, distance_matrix=distance_matrix, notice_sender=notice_sender,
+            seller_views=SellerViews(sessions),
             grpc_metrics=grpc_metrics,
             seller_admin=SellerAdmin(directory=directory, tokens=settings.token_signer(),
                                      token_hours=settings.seller_token_hours, webhook_allowed=settings.webhook_allowed),
@@ -170,15 +175,22 @@ class Processor:
         chat = CounterMetricFamily("dcent_chat_notices", "Google Chat notices by outcome", labels=["outcome"])
         for outcome in ("sent", "retried", "failed", "skipped", "dropped"):
             chat.add_metric([outcome], getattr(stats, outcome))
+        roads = self.distance_matrix.stats if self.distance_matrix else DistanceMatrixStats()
+        matrix = CounterMetricFamily("dcent_distance_matrix_requests", "Google Distance Matrix requests by outcome",
+                                     labels=["outcome"])
+        for outcome in ("ok", "refused", "error"):
+            matrix.add_metric([outcome], getattr(roads, outcome))
         return [
+            counter("dcent_events_appended", "Order events appended to the event log by this process",
+                    self.events.events_committed),
             *platform_families(
-                events_committed=self.events.events_committed, queue=self.queue,
-                messaging=self.messaging,
+                queue=self.queue, messaging=self.messaging,
                 notices_sent=self.notifications.sent, notices_received=self.notifications.received,
-                engine=self.engine),
+                engine=self.engine, idempotency=self.idempotency_counts),
             gauge("dcent_order_stream_readers", "Open order streams (gRPC) and other readers of the event log",
                   self.events.readers),
             chat,
+            matrix,
             *self.grpc_metrics.families(),
         ]
 

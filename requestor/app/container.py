@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,7 +32,9 @@ from shared.db.migrate import upgrade_to_head
 from shared.db.notifications import Notifications
 from shared.messaging.service import Messaging
 from shared.proto import communicator_pb2 as pb
+from shared.utils.grpc_metrics import GrpcClientMetrics
 from shared.utils.grpc_options import CLIENT_OPTIONS, retrying_service_config
+from shared.utils.idempotency_keys import IdempotencyCounts
 from shared.utils.metrics import counter, gauge, platform_families
 from shared.utils.task_queue import PriorityTaskQueue
 
@@ -45,6 +47,7 @@ class Requestor:
     settings: RequestorSettings
     engine: AsyncEngine
     channel: grpc.aio.Channel
+    grpc_metrics: GrpcClientMetrics
     queue: PriorityTaskQueue
     notifications: Notifications
     messaging: Messaging
@@ -55,12 +58,14 @@ class Requestor:
     buyers_auth: Authenticator
     idempotency: IdempotencyStore
     stream_tickets: StreamTickets
+    idempotency_counts: IdempotencyCounts = field(default_factory=IdempotencyCounts)
 
     @classmethod
     def build(cls, settings: RequestorSettings) -> Requestor:
         engine = make_engine(settings.resolved_database_url("requestor"))
         sessions = make_sessionmaker(engine)
-        channel = _processor_channel(settings)
+        grpc_metrics = GrpcClientMetrics()
+        channel = _processor_channel(settings, grpc_metrics.interceptors())
         token = settings.processor_auth_token
         metadata = bearer_metadata(token.get_secret_value() if token else None)
         queue = PriorityTaskQueue(settings.max_concurrent_tasks, settings.max_queued_tasks)
@@ -84,8 +89,8 @@ class Requestor:
         )
         processor = ProcessorClient(channel, timeout=settings.grpc_call_timeout_seconds, metadata=metadata)
         return cls(
-            settings=settings, engine=engine, channel=channel, queue=queue, notifications=notifications,
-            messaging=messaging,
+            settings=settings, engine=engine, channel=channel, grpc_metrics=grpc_metrics, queue=queue,
+            notifications=notifications, messaging=messaging,
             updater=updater, streams=streams,
             ownership=ownership,
             orders=BuyerOrders(sessions=sessions, processor=processor, ownership=ownership, updater=updater,
@@ -102,15 +107,17 @@ class Requestor:
     def metric_families(self) -> list[Metric]:
         """GET /metrics: what this Requestor counts (no order or session in a label)."""
         return [
+            counter("dcent_events_applied", "Order events applied to the buyers' view by this process",
+                    self.updater.events_applied),
             *platform_families(
-                events_committed=self.updater.events_applied, queue=self.queue,
-                messaging=self.messaging,
+                queue=self.queue, messaging=self.messaging,
                 notices_sent=self.notifications.sent, notices_received=self.notifications.received,
-                engine=self.engine),
+                engine=self.engine, idempotency=self.idempotency_counts),
             gauge("dcent_order_streams_followed", "Open orders whose Processor stream this replica follows",
                   len(self.streams.followed)),
             counter("dcent_order_stream_reconnects", "Order streams reopened after a break", self.streams.reconnects),
             gauge("dcent_sse_readers", "SSE streams and actions waiting for their event", self.updater.readers),
+            *self.grpc_metrics.families(),
         ]
 
     def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
@@ -149,15 +156,18 @@ def _longest_request_seconds(settings: RequestorSettings) -> float:
             + settings.action_wait_seconds)
 
 
-def _processor_channel(settings: RequestorSettings) -> grpc.aio.Channel:
+def _processor_channel(
+    settings: RequestorSettings, interceptors: list[grpc.aio.ClientInterceptor]
+) -> grpc.aio.Channel:
     options = [*CLIENT_OPTIONS, ("grpc.enable_retries", 1), ("grpc.service_config", retrying_service_config(
         [pb.DESCRIPTOR.services_by_name["OrderNonStreamingService"].full_name],
         attempts=settings.grpc_call_attempts, initial=0.1, maximum=settings.stream_retry_max_seconds,
     ))]
     if not settings.grpc_tls_enabled:
-        return grpc.aio.insecure_channel(settings.processor_grpc_target, options=options)
+        return grpc.aio.insecure_channel(settings.processor_grpc_target, options=options, interceptors=interceptors)
     if settings.grpc_tls_server_name:
         options.append(("grpc.ssl_target_name_override", settings.grpc_tls_server_name))
     credentials = channel_credentials(
         settings.grpc_tls_ca_file, settings.grpc_tls_cert_file, settings.grpc_tls_key_file)
-    return grpc.aio.secure_channel(settings.processor_grpc_target, credentials, options=options)
+    return grpc.aio.secure_channel(settings.processor_grpc_target, credentials, options=options,
+                                   interceptors=interceptors)

@@ -40,6 +40,15 @@ def _sha256(*parts: bytes) -> str:
 
 
 @dataclass
+class IdempotencyCounts:
+    """What keys already seen got, for /metrics: the stored answer again, or a 409 because the key
+    came with another request."""
+
+    replays: int = 0
+    conflicts: int = 0
+
+
+@dataclass
 class _Answer:
     """What the app answered, as it streams out (a 500 unless it says otherwise)."""
 
@@ -53,6 +62,7 @@ class IdempotentService(Protocol):
     """What the middleware needs of the running service."""
 
     idempotency: IdempotencyStore
+    idempotency_counts: IdempotencyCounts
 
     def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
         """Who sends this request, as its route will authenticate it ("role:subject", "admin");
@@ -103,12 +113,14 @@ class IdempotencyKeys:
                 "(IDEMPOTENCY_MAX_KEYS_PER_CALLER); retry without a key, or once older keys expire "
                 "(IDEMPOTENCY_KEEP_HOURS)", field=FIELD, headers=[(b"retry-after", b"60")])
         if isinstance(claim, Mismatch):
+            service.idempotency_counts.conflicts += 1
             return await send_refusal(send, 409, "this Idempotency-Key was already used with a different request",
                                       field=FIELD)
         if isinstance(claim, InProgress):
             return await send_refusal(send, 409, "a request with this Idempotency-Key is still being processed; "
                                       "retry shortly", field=FIELD, headers=[(b"retry-after", b"1")])
         if isinstance(claim, Stored):
+            service.idempotency_counts.replays += 1
             return await self._replay(send, claim)
         assert isinstance(claim, Claimed)
         await self._run_and_keep(scope, bytes(body), send, store, scope_key)

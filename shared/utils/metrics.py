@@ -32,17 +32,21 @@ def gauge(name: str, documentation: str, value: float, **labels: str) -> Metric:
     return family
 
 
-def platform_families(*, events_committed: int, queue: Any, messaging: Any, notices_sent: int,
-                      notices_received: int, engine: Any) -> list[Metric]:
+def platform_families(*, queue: Any, messaging: Any, notices_sent: int, notices_received: int, engine: Any,
+                      idempotency: Any) -> list[Metric]:
     """What both services count the same way."""
     checked_out = getattr(engine.pool, "checkedout", None)
+    pending = GaugeMetricFamily("dcent_task_queue_pending", "Jobs waiting in the priority task queue, by priority "
+                                "class", labels=["priority"])
+    for priority, waiting in queue.pending_by_priority().items():
+        pending.add_metric([priority.name.lower()], waiting)
     return [
-        counter("dcent_events_committed", "Order events committed by this process (appended on the Processor, "
-                "applied on the Requestor)", events_committed),
-        gauge("dcent_task_queue_pending", "Jobs waiting in the priority task queue", queue.pending),
+        pending,
         gauge("dcent_task_queue_running", "Jobs running from the priority task queue", queue.running),
         counter("dcent_outbox_published", "Kafka messages the outbox relay published from this process",
                 messaging.relay.published),
+        counter("dcent_outbox_publish_errors", "Outbox relay cycles that failed (broker or database away)",
+                messaging.relay.errors),
         gauge("dcent_outbox_relay_leading", "1 when this replica holds the outbox relay's lock",
               int(messaging.leadership.leading)),
         gauge("dcent_outbox_backlog", "Kafka messages waiting in the outbox", messaging.backlog_rows),
@@ -52,6 +56,10 @@ def platform_families(*, events_committed: int, queue: Any, messaging: Any, noti
         counter("dcent_replica_notices_received", "Wake-up notices received from other replicas", notices_received),
         gauge("dcent_db_pool_connections_in_use", "Database connections checked out of the pool",
               checked_out() if callable(checked_out) else 0),
+        counter("dcent_idempotency_replays", "Requests answered with the answer stored for their Idempotency-Key",
+                idempotency.replays),
+        counter("dcent_idempotency_conflicts", "Requests refused (409) for reusing an Idempotency-Key with "
+                "another request", idempotency.conflicts),
     ]
 
 

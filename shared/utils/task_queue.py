@@ -21,6 +21,7 @@ import asyncio
 import contextvars
 import itertools
 import math
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -58,12 +59,17 @@ class PriorityTaskQueue:
         self._arrivals = itertools.count()
         self._running: set[asyncio.Task] = set()
         self._dispatcher: asyncio.Task | None = None
+        self._waiting: Counter[int] = Counter()  # jobs queued, by priority class (for /metrics)
         self.max_concurrent = max_concurrent
         self.max_queued = max_queued
 
     @property
     def pending(self) -> int:
         return self._queue.qsize()
+
+    def pending_by_priority(self) -> dict[Priority, int]:
+        """How many of the `pending` jobs wait in each priority class."""
+        return {priority: self._waiting[priority] for priority in Priority}
 
     @property
     def running(self) -> int:
@@ -89,6 +95,7 @@ class PriorityTaskQueue:
                              f"(MAX_QUEUED_TASKS={self.max_queued} jobs waiting); retry shortly")
         future = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Job(int(priority), deadline, next(self._arrivals), run, future, name))
+        self._waiting[priority] += 1
         return future
 
     async def run(
@@ -101,6 +108,7 @@ class PriorityTaskQueue:
         while True:
             await self._slots.acquire()
             job = await self._queue.get()
+            self._waiting[job.priority] -= 1
             if job.future.cancelled():
                 self._slots.release()
                 continue
@@ -134,4 +142,5 @@ class PriorityTaskQueue:
         await asyncio.gather(*self._running, return_exceptions=True)
         while not self._queue.empty():
             self._queue.get_nowait().future.cancel()
+        self._waiting.clear()
 

@@ -80,10 +80,12 @@ async def test_a_full_queue_refuses_new_work_but_admits_control_actions():
     admitted = [queue.submit(gate.wait, priority=Priority.CONTROL),
                 queue.submit(gate.wait, priority=Priority.BACKGROUND, always_admit=True)]
     assert queue.pending == 4
+    assert queue.pending_by_priority() == {Priority.CONTROL: 1, Priority.INTERACTIVE: 1, Priority.NEW_WORK: 1,
+                                           Priority.BACKGROUND: 1}
 
     gate.set()
     await asyncio.gather(running, *waiting, *admitted)
-    assert queue.pending == 0
+    assert queue.pending == 0 and set(queue.pending_by_priority().values()) == {0}
     assert await queue.run(lambda: asyncio.sleep(0, "room again"), priority=Priority.NEW_WORK) == "room again"
     await queue.close()
 

@@ -4,11 +4,13 @@ GET {API_GOOGLE_BOT_URL}/maps/api/distancematrix/json?origins=lat,lng&destinatio
 answers {"status": "OK", "rows": [{"elements": [{"status": "OK", "distance": {"value": m},
 "duration": {"value": s}}, …]}]}. At most 25 destinations a request; requests run at most
 `max_concurrent` at a time; 5xx, 429, network errors and OVER_QUERY_LIMIT are retried with
-exponential backoff; REQUEST_DENIED, INVALID_REQUEST and the like are not.
+exponential backoff; REQUEST_DENIED, INVALID_REQUEST and the like are not. Each request (a retry
+is another) is counted by its outcome in `stats`, for /metrics.
 """
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -16,13 +18,34 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 # The port this adapter implements (RoadDistances), defined by the selection rules it serves.
 from processor.app.domain.selection import DistanceMatrixError, Point, RoadDistance
 
-__all__ = ["DistanceMatrixClient", "DistanceMatrixError", "RoadDistance"]
+__all__ = ["DistanceMatrixClient", "DistanceMatrixError", "DistanceMatrixStats", "RoadDistance"]
 MAX_DESTINATIONS = 25
 PATH = "/maps/api/distancematrix/json"
 
 
 class _Retryable(DistanceMatrixError):
     pass
+
+
+class _Refused(DistanceMatrixError):
+    """Google answered, with a top-level status other than OK."""
+
+
+class _RefusedForNow(_Refused, _Retryable):
+    """OVER_QUERY_LIMIT: retried."""
+
+
+@dataclass
+class DistanceMatrixStats:
+    """Requests sent to Google, by outcome."""
+
+    ok: int = 0
+    refused: int = 0  # a top-level status other than OK: OVER_QUERY_LIMIT, REQUEST_DENIED, INVALID_REQUEST…
+    error: int = 0  # no usable answer: unreachable, timed out, an HTTP error, an unreadable body
+
+    @property
+    def requests(self) -> int:
+        return self.ok + self.refused + self.error
 
 
 class DistanceMatrixClient:
@@ -44,7 +67,7 @@ class DistanceMatrixClient:
         self._attempts = attempts
         self._timeout = timeout
         self._backoff_initial = backoff_initial
-        self.requests_made = 0
+        self.stats = DistanceMatrixStats()
 
     async def distances(self, origin: Point, destinations: list[Point]) -> list[RoadDistance]:
         """One RoadDistance per destination, in order."""
@@ -66,13 +89,24 @@ class DistanceMatrixClient:
         raise AssertionError("unreachable")
 
     async def _request(self, origin: Point, chunk: list[Point]) -> list[RoadDistance]:
+        try:
+            distances = await self._ask(origin, chunk)
+        except _Refused:
+            self.stats.refused += 1
+            raise
+        except Exception:
+            self.stats.error += 1
+            raise
+        self.stats.ok += 1
+        return distances
+
+    async def _ask(self, origin: Point, chunk: list[Point]) -> list[RoadDistance]:
         params = {
             "origins": _point(origin),
             "destinations": "|".join(_point(d) for d in chunk),
             "units": "metric",
             "key": self._key,
         }
-        self.requests_made += 1
         try:
             response = await self._http.get(self._url, params=params, timeout=self._timeout)
         except httpx.TransportError as exc:
@@ -87,9 +121,9 @@ class DistanceMatrixClient:
         except (ValueError, KeyError, TypeError) as exc:
             raise DistanceMatrixError("Distance Matrix sent an unreadable answer") from exc
         if status == "OVER_QUERY_LIMIT":
-            raise _Retryable("OVER_QUERY_LIMIT")
+            raise _RefusedForNow("OVER_QUERY_LIMIT")
         if status != "OK":
-            raise DistanceMatrixError(f"{status}: {body.get('error_message', '')}".rstrip(": "))
+            raise _Refused(f"{status}: {body.get('error_message', '')}".rstrip(": "))
         try:
             elements = body["rows"][0]["elements"]
         except (KeyError, IndexError, TypeError) as exc:
