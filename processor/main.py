@@ -12,9 +12,11 @@ if __package__ in (None, ""):  # `python main.py` from this folder: make the pro
 def run() -> None:
     from processor.app.config import get_settings
     from processor.app.factory import create_app
+    from shared.telemetry.tracing import configure_tracing
     from shared.utils.serve import serve
 
     settings = get_settings()
+    configure_tracing("dcent-processor")  # off unless OTEL_TRACES_EXPORTER is set; before the app and its engine exist
     serve(create_app(settings), settings, graceful_seconds=settings.grpc_grace_seconds + 5)
 
 

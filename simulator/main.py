@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 
+from shared.telemetry.tracing import SpanKind, configure_tracing, continued_span
+
 log = logging.getLogger("simulator")
 
 
@@ -100,10 +102,13 @@ class SellerSimulator:
             async for message in consumer:
                 value = json.loads(message.value)
                 payload = value["payload"]
-                if payload.get("kind") == "invitation":
-                    self.invited(value["order_req_id"], payload["seller_id"])
-                elif payload.get("kind") == "buyer_follow_up":
-                    self.asked(value["order_req_id"], payload["seller_id"], payload["message"]["message"])
+                # The notice's trace goes on into the answer (its proposal's POST) when tracing is on.
+                traceparent = dict(message.headers or ()).get("traceparent", b"").decode() or None
+                with continued_span(f"{topic} process", traceparent, SpanKind.CONSUMER):
+                    if payload.get("kind") == "invitation":
+                        self.invited(value["order_req_id"], payload["seller_id"])
+                    elif payload.get("kind") == "buyer_follow_up":
+                        self.asked(value["order_req_id"], payload["seller_id"], payload["message"]["message"])
         finally:
             await consumer.stop()
 
@@ -153,6 +158,7 @@ def run() -> None:
     parser.add_argument("--seed", type=int)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    configure_tracing("dcent-simulator", kafka_consumer=True)  # off unless OTEL_TRACES_EXPORTER is set
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(simulate(args))
 

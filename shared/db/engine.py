@@ -12,6 +12,8 @@ import aiosqlite
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from shared.telemetry.tracing import instrument_engine
+
 WRITE = "dcent_write"  # execution option: this transaction writes
 LOCK_WAIT_SECONDS = 30  # the longest a statement waits for SQLite's write lock
 
@@ -21,6 +23,12 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    engine = _create_engine(url, pool_size)
+    instrument_engine(engine)  # a span per statement, when tracing is on
+    return engine
+
+
+def _create_engine(url: str, pool_size: int) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 

@@ -23,6 +23,7 @@ class EventRowMixin:
     event_type: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    traceparent: Mapped[str | None] = mapped_column(String(55), nullable=True)
 
     @classmethod
     async def insert_all(cls, session: AsyncSession, events: list[OrderEvent]) -> None:
@@ -36,11 +37,12 @@ class EventRowMixin:
         return {
             "order_req_id": event.order_req_id, "seq": event.seq, "event_id": event.event_id,
             "event_type": event.event_type.value, "payload": event.payload.model_dump(mode="json"),
-            "occurred_at": event.occurred_at,
+            "occurred_at": event.occurred_at, "traceparent": event.traceparent,
         }
 
     def to_event(self) -> OrderEvent:
         return OrderEvent(
             order_req_id=self.order_req_id, seq=self.seq, event_id=self.event_id,
             event_type=self.event_type, occurred_at=self.occurred_at, payload=self.payload,
+            traceparent=self.traceparent,
         )

@@ -22,6 +22,7 @@ from shared.db.engine import write_session
 from shared.db.types import JsonColumn, UtcDateTime
 from shared.messaging.topics import KafkaMessage, Topic
 from shared.models.common import utcnow
+from shared.telemetry.tracing import current_traceparent, end_publish, publish_span
 
 log = logging.getLogger(__name__)
 SLOW_ACK_SECONDS = 1.0  # a batch unacknowledged this long makes readiness say "degraded"
@@ -39,15 +40,19 @@ class OutboxRowMixin:
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+    traceparent: Mapped[str | None] = mapped_column(String(55), nullable=True)  # sent as a Kafka header
 
 
-def envelope(row: OutboxRowMixin, source: str) -> tuple[bytes, list[tuple[str, bytes]]]:
-    """The JSON value and headers of one Kafka message."""
+def envelope(row: OutboxRowMixin, source: str, traceparent: str | None = None) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The JSON value and headers of one Kafka message (`traceparent`: W3C trace context, when traced)."""
     value = json.dumps({
         "event_id": row.event_id, "event_type": row.event_type, "order_req_id": row.order_req_id,
         "occurred_at": row.occurred_at.isoformat().replace("+00:00", "Z"), "source": source, "payload": row.payload,
     }, separators=(",", ":")).encode()
-    return value, [("event_id", row.event_id.encode()), ("event_type", row.event_type.encode())]
+    headers = [("event_id", row.event_id.encode()), ("event_type", row.event_type.encode())]
+    if traceparent:
+        headers.append(("traceparent", traceparent.encode()))
+    return value, headers
 
 
 class Outbox:
@@ -63,6 +68,7 @@ class Outbox:
             await session.execute(insert(self.row_type), [{
                 "event_id": m.event_id, "topic": m.topic.value, "key": m.key.value, "event_type": m.event_type,
                 "order_req_id": m.order_req_id, "occurred_at": m.occurred_at, "payload": m.payload,
+                "traceparent": m.traceparent or current_traceparent(),
             } for m in messages])
 
     def written(self) -> None:
@@ -160,16 +166,25 @@ class OutboxRelay:
             # Plain rows, not ORM objects: the relay's hot path (see bench/outbox_vs_raw.py).
             rows = (await session.execute(
                 select(row.id, row.event_id, row.topic, row.key, row.event_type, row.order_req_id,
-                       row.occurred_at, row.payload)
+                       row.occurred_at, row.payload, row.traceparent)
                 .where(row.published_at.is_(None)).order_by(row.id).limit(self._batch_size)
             )).all()
         if not rows:
             return 0
         self._sending_since = time.monotonic()
+        records, spans = [], []
+        for r in rows:
+            topic = self._names.get(r.topic, r.topic)
+            span, traceparent = publish_span(r.traceparent, topic, r.event_id)
+            value, headers = envelope(r, self._source, traceparent)
+            records.append((topic, r.key.encode(), value, headers))
+            spans.append(span)
+        sent, error = 0, None
         try:
-            sent, error = await self._publisher.send_batch([self._record(r) for r in rows])
+            sent, error = await self._publisher.send_batch(records)
         finally:
             self._sending_since = None
+            end_publish(spans, sent, error)
         if sent:
             async with write_session(self._sessions) as session:
                 # By id, not by range: on PostgreSQL a lower id can commit after a higher one was
@@ -181,10 +196,6 @@ class OutboxRelay:
         if error is not None:
             raise error
         return sent
-
-    def _record(self, row: OutboxRowMixin) -> Record:
-        value, headers = envelope(row, self._source)
-        return self._names.get(row.topic, row.topic), row.key.encode(), value, headers
 
     async def prune(self) -> None:
         async with write_session(self._sessions) as session:

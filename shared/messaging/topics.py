@@ -44,6 +44,7 @@ class KafkaMessage:
     order_req_id: str
     occurred_at: Any
     payload: dict[str, Any] = field(default_factory=dict)
+    traceparent: str | None = None  # the trace that caused it (None: the trace staging it, if any)
 
 
 def _from_event(event: OrderEvent, topic: Topic, key: Key, recipient: str = "", *,
@@ -53,7 +54,8 @@ def _from_event(event: OrderEvent, topic: Topic, key: Key, recipient: str = "", 
     # consumer can drop duplicates by event_id alone. (order_req_id, payload.seq) names the event.
     event_id = str(uuid.uuid5(uuid.UUID(event.event_id), f"{topic}:{recipient}"))
     payload = {"seq": event.seq, **event.payload.model_dump(mode="json", exclude=set(hide)), **extra}
-    return KafkaMessage(topic, key, event_id, event.event_type.value, event.order_req_id, event.occurred_at, payload)
+    return KafkaMessage(topic, key, event_id, event.event_type.value, event.order_req_id, event.occurred_at, payload,
+                        event.traceparent)
 
 
 BUYER_UPDATES = frozenset({

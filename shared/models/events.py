@@ -92,6 +92,9 @@ class OrderEvent(BaseModel):
     event_type: EventType
     occurred_at: UtcDatetime
     payload: EventPayload
+    # The W3C trace context of the change that made the event (tracing on), so its delivery and
+    # its application elsewhere link back to it; stored and streamed, never part of a view.
+    traceparent: str | None = Field(default=None, exclude=True, repr=False, max_length=55)
 
     @model_validator(mode="before")
     @classmethod

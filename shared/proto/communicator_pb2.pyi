@@ -273,12 +273,13 @@ class NoticeFailedEvent(_message.Message):
     def __init__(self, seller_id: _Optional[str] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class OrderStreamResponse(_message.Message):
-    __slots__ = ("order_req_id", "seq", "event_id", "event_type", "occurred_at", "status", "sellers_selected", "proposal", "follow_up", "edit_lock", "notice_failed")
+    __slots__ = ("order_req_id", "seq", "event_id", "event_type", "occurred_at", "traceparent", "status", "sellers_selected", "proposal", "follow_up", "edit_lock", "notice_failed")
     ORDER_REQ_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     SELLERS_SELECTED_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
@@ -290,10 +291,11 @@ class OrderStreamResponse(_message.Message):
     event_id: str
     event_type: str
     occurred_at: _timestamp_pb2.Timestamp
+    traceparent: str
     status: OrderStatusChanged
     sellers_selected: SellersSelected
     proposal: ProposalEvent
     follow_up: FollowUpEvent
     edit_lock: EditLockEvent
     notice_failed: NoticeFailedEvent
-    def __init__(self, order_req_id: _Optional[str] = ..., seq: _Optional[int] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[OrderStatusChanged, _Mapping]] = ..., sellers_selected: _Optional[_Union[SellersSelected, _Mapping]] = ..., proposal: _Optional[_Union[ProposalEvent, _Mapping]] = ..., follow_up: _Optional[_Union[FollowUpEvent, _Mapping]] = ..., edit_lock: _Optional[_Union[EditLockEvent, _Mapping]] = ..., notice_failed: _Optional[_Union[NoticeFailedEvent, _Mapping]] = ...) -> None: ...
+    def __init__(self, order_req_id: _Optional[str] = ..., seq: _Optional[int] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., traceparent: _Optional[str] = ..., status: _Optional[_Union[OrderStatusChanged, _Mapping]] = ..., sellers_selected: _Optional[_Union[SellersSelected, _Mapping]] = ..., proposal: _Optional[_Union[ProposalEvent, _Mapping]] = ..., follow_up: _Optional[_Union[FollowUpEvent, _Mapping]] = ..., edit_lock: _Optional[_Union[EditLockEvent, _Mapping]] = ..., notice_failed: _Optional[_Union[NoticeFailedEvent, _Mapping]] = ...) -> None: ...

@@ -139,7 +139,7 @@ def follow_up_receipt_from_pb(message: pb.FollowUpResponse) -> FollowUpReceipt:
 def event_to_pb(event: OrderEvent) -> pb.OrderStreamResponse:
     response = pb.OrderStreamResponse(
         order_req_id=event.order_req_id, seq=event.seq, event_id=event.event_id,
-        event_type=event.event_type.value, occurred_at=_ts(event.occurred_at),
+        event_type=event.event_type.value, occurred_at=_ts(event.occurred_at), traceparent=event.traceparent or "",
     )
     p = event.payload
     if isinstance(p, OrderStatusPayload):
@@ -215,5 +215,5 @@ def event_from_pb(message: pb.OrderStreamResponse) -> OrderEvent:
     return OrderEvent(
         order_req_id=message.order_req_id, seq=message.seq, event_id=message.event_id,
         event_type=message.event_type, occurred_at=_dt(message, "occurred_at"),
-        payload=_payload_from_pb(message),
+        payload=_payload_from_pb(message), traceparent=message.traceparent or None,
     )

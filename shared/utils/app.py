@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from shared.errors import DomainError
+from shared.telemetry.tracing import instrument_app
 from shared.utils.body_limit import BodySizeLimit
 from shared.utils.health import ReadinessCheck, health_router
 from shared.utils.http_errors import domain_error_response, install_error_handlers, validation_error_response
@@ -72,4 +73,5 @@ def service_app(
         app.include_router(router, prefix="/api/v1")
     app.include_router(health_router(name, readiness))
     app.include_router(metrics.router())
+    instrument_app(app)  # when tracing is on: a server span around everything above
     return app

@@ -4,7 +4,7 @@
 makes one, answers with it, and keeps it in a context variable for the request's task; anything
 logged meanwhile — uvicorn's access line included — carries it. `LOG_FORMAT=json` writes one JSON
 object per line (`JsonFormatter`); `text` stays the human-readable default for `make run`.
-Secrets are redacted after formatting, either way (shared.utils.log_redaction).
+Secrets are redacted after formatting, either way (shared.telemetry.redaction).
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.telemetry.tracing import log_ids
 
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="")
 ORDER_ID: ContextVar[str] = ContextVar("order_id", default="")
@@ -62,9 +64,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": REQUEST_ID.get(),
             "order_id": ORDER_ID.get(),
-            "trace_id": getattr(record, "otelTraceID", ""),
-            "span_id": getattr(record, "otelSpanID", ""),
         }
+        if ids := log_ids():
+            line["trace_id"], line["span_id"] = ids
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps({k: v for k, v in line.items() if v not in ("", "0")}, ensure_ascii=False)

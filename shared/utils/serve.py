@@ -1,6 +1,6 @@
 """Run a FastAPI app under uvicorn (uvloop + httptools when installed), logging configured once:
 uvicorn's own handlers plus a root handler (httpx, grpc, aiokafka, ours), every one redacting secrets
-(shared.utils.log_redaction)."""
+(shared.telemetry.redaction)."""
 from __future__ import annotations
 
 import copy
@@ -12,15 +12,15 @@ import uvicorn.config
 from fastapi import FastAPI
 
 from shared.config import CommonSettings
+from shared.telemetry.redaction import redact_values, redacted_config, secret_values
 from shared.utils.log_context import JsonFormatter
-from shared.utils.log_redaction import redact_values, redacted_config, secret_values
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def logging_config(level: str, log_format: str = "text") -> dict[str, Any]:
     """uvicorn's logging configuration (its `uvicorn.error` and `uvicorn.access` handlers) plus the root
-    handler everything else propagates to, each handler redacting (log_redaction.redacted_config).
+    handler everything else propagates to, each handler redacting (shared.telemetry.redaction.redacted_config).
     `json`: every handler writes one JSON object per line (shared.utils.log_context)."""
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config["formatters"]["service"] = {"format": LOG_FORMAT}

@@ -28,8 +28,8 @@ from processor.app.config import ProcessorSettings
 from processor.app.domain.notices import NoticeKind, SellerNotice
 from requestor.app.config import RequestorSettings
 from shared.config.settings import DEV_TOKEN_SECRET as TOKEN_SECRET  # the token secret the settings hold
-from shared.utils import log_redaction, serve
-from shared.utils.log_redaction import (
+from shared.telemetry import redaction as log_redaction
+from shared.telemetry.redaction import (
     REDACTED,
     RedactingFilter,
     RedactingFormatter,
@@ -37,6 +37,7 @@ from shared.utils.log_redaction import (
     redact_values,
     secret_values,
 )
+from shared.utils import serve
 
 GOOGLE_API_KEY = "AIzaSyTEST-google-api-key-0123456789abc"
 ADMIN_API_KEY = "admin-key-for-the-log-tests-0123456789"

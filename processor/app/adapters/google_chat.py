@@ -41,6 +41,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from processor.app.domain.notices import SellerNotice
+from shared.telemetry.tracing import continued_span
 
 log = logging.getLogger(__name__)
 REPLY_OPTION = "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
@@ -300,7 +301,8 @@ class GoogleChatNotifier:
         while True:
             url, notice = await space.queue.get()
             try:
-                await self._deliver(space.pacer, url, notice)
+                with continued_span("google chat notice", notice.traceparent, notice_kind=notice.kind.value):
+                    await self._deliver(space.pacer, url, notice)
                 self._on_settled(notice)
             except Exception as exc:  # noqa: BLE001 - recorded; the next notice goes on
                 self.stats.failed += 1

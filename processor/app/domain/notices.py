@@ -29,6 +29,7 @@ class SellerNotice:
     kind: NoticeKind
     text: str
     notice_id: int | None = None  # its row, once written
+    traceparent: str | None = None  # the trace of the change that wrote it: its delivery continues it
 
 
 class SellerNotifier(Protocol):

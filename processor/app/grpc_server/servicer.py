@@ -20,6 +20,7 @@ from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.proto import convert
 from shared.proto.errors import grpc_code
+from shared.telemetry.tracing import SpanKind, linked_span
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
 log = logging.getLogger(__name__)
@@ -134,5 +135,8 @@ class OrderStreamingServicer(pb_grpc.OrderStreamingServiceServicer):
         except DomainError as exc:
             await context.abort(grpc_code(exc), exc.reason)
         async for event in self._log.follow(order_req_id, max(0, request.resume_after_seq)):
-            yield convert.event_to_pb(event)
+            with linked_span(f"deliver {event.event_type.value}", event.traceparent, SpanKind.PRODUCER,
+                             order_req_id=order_req_id, seq=event.seq):
+                message = convert.event_to_pb(event)
+            yield message
             del event  # not held while the stream idles

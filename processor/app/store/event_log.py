@@ -18,6 +18,7 @@ from shared.db.order_log import TailableOrderLog
 from shared.models.common import utcnow
 from shared.models.events import OrderEvent
 from shared.models.states import EventType
+from shared.telemetry.tracing import current_traceparent
 
 
 class EventLog(TailableOrderLog):
@@ -32,5 +33,5 @@ class EventLog(TailableOrderLog):
         order.last_seq += 1
         return OrderEvent(
             order_req_id=order.order_req_id, seq=order.last_seq, event_id=str(uuid.uuid4()),
-            event_type=event_type, occurred_at=utcnow(), payload=payload,
+            event_type=event_type, occurred_at=utcnow(), payload=payload, traceparent=current_traceparent(),
         )

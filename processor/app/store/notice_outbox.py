@@ -16,6 +16,7 @@ from processor.app.store.tables import SellerNoticeRow
 from shared.db.engine import write_session
 from shared.db.notifications import Notifications
 from shared.models.common import utcnow
+from shared.telemetry.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
 CHANNEL = "processor_notices"
@@ -38,7 +39,7 @@ class NoticeOutbox:
         if notices:
             await session.execute(insert(SellerNoticeRow), [{
                 "order_req_id": n.order_req_id, "seller_id": n.seller_id, "kind": n.kind.value, "text": n.text,
-                "created_at": now,
+                "created_at": now, "traceparent": n.traceparent or current_traceparent(),
             } for n in notices])
 
     def written(self) -> None:
@@ -77,7 +78,8 @@ class NoticeOutbox:
                 if row.id in skip or counts[row.seller_id] >= per_seller:
                     continue
                 try:
-                    notice = SellerNotice(row.order_req_id, row.seller_id, NoticeKind(row.kind), row.text, row.id)
+                    notice = SellerNotice(row.order_req_id, row.seller_id, NoticeKind(row.kind), row.text, row.id,
+                                          row.traceparent)
                 except ValueError:
                     log.error("seller notice %d has an unknown kind %r: not sent", row.id, row.kind)
                     await self.settled([row.id])

@@ -128,6 +128,7 @@ class SellerNoticeRow(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+    traceparent: Mapped[str | None] = mapped_column(String(55), nullable=True)  # its delivery continues that trace
 
 
 class OrderEventRow(EventRowMixin, Base):

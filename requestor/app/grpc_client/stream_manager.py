@@ -8,6 +8,7 @@ so nothing is lost or applied twice. The task ends after the order's terminal ev
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import random
 from typing import Protocol
@@ -18,6 +19,7 @@ from shared.models.events import OrderEvent
 from shared.proto import communicator_pb2 as pb
 from shared.proto import communicator_pb2_grpc as pb_grpc
 from shared.proto import convert
+from shared.telemetry.tracing import SpanKind, linked_span
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,10 @@ class OrderStreamManager:
 
     def follow(self, order_req_id: str) -> None:
         if order_req_id not in self._tasks and order_req_id not in self._unknown and not self._closed:
-            task = asyncio.create_task(self._follow(order_req_id), name=f"stream:{order_req_id}")
+            # A context of its own: the stream lives as long as the order, so it is no request's
+            # child (its events' spans link to the traces that made them instead).
+            task = asyncio.create_task(self._follow(order_req_id), name=f"stream:{order_req_id}",
+                                       context=contextvars.Context())
             self._tasks[order_req_id] = task
             task.add_done_callback(lambda done: self._forget(order_req_id, done))
 
@@ -84,7 +89,9 @@ class OrderStreamManager:
                 )
                 async for message in call:
                     event = convert.event_from_pb(message)
-                    await self._updater.apply(event)
+                    with linked_span(f"apply {event.event_type.value}", event.traceparent, SpanKind.CONSUMER,
+                                     order_req_id=order_req_id, seq=event.seq):
+                        await self._updater.apply(event)
                     delay = self._retry_initial
                     if event.is_terminal:
                         return
