@@ -68,6 +68,20 @@ class ProcessorSettings(CommonSettings):
     # A stream re-reads the log this often even without a local wake-up (another replica wrote).
     stream_poll_seconds: float = Field(2.0, gt=0)
     expiry_check_seconds: float = Field(5.0, gt=0)
+    # The seller page a Chat card's button opens (issue 17). Unset: this service's own page on a
+    # loopback BIND_HOST (development); elsewhere, cards go without a button until it is set.
+    seller_page_url: str | None = Field(None, pattern=r"^https?://[^\s#?]+/$",
+                                        description="public URL of the seller page, ending in /")
+    seller_link_hours: float = Field(72.0, gt=0, le=24 * 30, description="life of the link in a Chat card")
+    seller_session_hours: float = Field(8.0, gt=0, le=24 * 7, description="life of the session a link opens")
+
+    @property
+    def seller_page(self) -> str | None:
+        if self.seller_page_url:
+            return self.seller_page_url
+        if self.loopback_only:
+            return f"http://127.0.0.1:{self.http_port}/seller/"
+        return None
 
     @property
     def reflection_served(self) -> bool:
@@ -105,6 +119,8 @@ class ProcessorSettings(CommonSettings):
                             "after it, so no other host can match)")
         if self.api_google_chat_url and not self.webhook_allowed(self.api_google_chat_url):
             problems.append("API_GOOGLE_CHAT_URL must start with one of GCHAT_WEBHOOK_ALLOWED_PREFIXES")
+        if self.seller_page_url and not self.seller_page_url.startswith("https://"):
+            problems.append("SELLER_PAGE_URL must be https:// (the link in it opens a seller's session)")
         if self.api_google_bot_url and not self.api_google_bot_url.startswith("https://"):
             problems.append("API_GOOGLE_BOT_URL must be https:// (the Google API key travels on it)")
         return problems

@@ -28,6 +28,8 @@ from processor.app.services.orders import OrderService
 from processor.app.services.proposal_intake import ProposalIntake
 from processor.app.services.proposals import ProposalService
 from processor.app.services.seller_admin import SellerAdmin
+from processor.app.services.seller_links import SellerLinks
+from processor.app.services.seller_page import SellerPage
 from processor.app.services.seller_selection import SellerSelector
 from processor.app.store.due_work import DueWork
 from processor.app.store.event_log import EventLog
@@ -59,6 +61,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Where the admin API lives (X-Admin-Key; processor/app/api/v1/sellers.py's routers, which a test
 # checks against this): its callers are the admin, everyone else's are sellers.
 ADMIN_PATHS = ("/api/v1/sellers", "/api/v1/admin")
+SELLER_SESSIONS_PATH = "/api/v1/seller-sessions"
 
 
 @dataclass
@@ -77,6 +80,8 @@ class Processor:
     notice_sender: NoticeSender
     grpc_metrics: GrpcServerMetrics
     seller_views: SellerViews
+    seller_links: SellerLinks
+    seller_page: SellerPage
     seller_admin: SellerAdmin
     orders: OrderService
     intake: ProposalIntake
@@ -138,11 +143,14 @@ class Processor:
         edit_locks = EditLockService(store=store, default_seconds=settings.edit_lock_seconds)
         followups = FollowUpService(store=store, max_per_order=settings.max_followups_per_order)
         grpc_metrics = GrpcServerMetrics()
+        seller_views = SellerViews(sessions)
+        seller_links = SellerLinks(settings.token_signer(), page_url=settings.seller_page,
+                                   link_hours=settings.seller_link_hours, session_hours=settings.seller_session_hours)
         return cls(
             settings=settings, engine=engine, sessions=sessions, queue=queue, notifications=notifications,
             events=events, messaging=messaging,
             directory=directory, http=http, chat=chat, distance_matrix=distance_matrix, notice_sender=notice_sender,
-            seller_views=SellerViews(sessions),
+            seller_views=seller_views, seller_links=seller_links, seller_page=SellerPage(seller_views, events),
             grpc_metrics=grpc_metrics,
             seller_admin=SellerAdmin(directory=directory, tokens=settings.token_signer(),
                                      token_hours=settings.seller_token_hours, webhook_allowed=settings.webhook_allowed),
@@ -195,6 +203,8 @@ class Processor:
         ]
 
     def authenticated_caller(self, path: str, headers: Mapping[str, str]) -> str:
+        if path == SELLER_SESSIONS_PATH:  # the link in the body is the credential
+            return "seller-link"
         if path.startswith(ADMIN_PATHS):  # the seller directory's admin API: X-Admin-Key
             self.require_admin(headers.get("x-admin-key"))
             return "admin"

@@ -19,17 +19,21 @@ class Principal:
     role: Role
     subject: str
     expires_at: float | None = None  # when the credential that named it expires (epoch seconds)
+    order_scope: str | None = None  # a seller session opened from an order's link acts on that order only
 
     @property
     def unrestricted(self) -> bool:
         return self.role is Role.ANYONE
 
-    def require_seller(self, seller_id: str) -> None:
-        """A seller acts only as itself: the body's Seller (or the path's seller id) is its own."""
+    def require_seller(self, seller_id: str, order_req_id: str | None = None) -> None:
+        """A seller acts only as itself: the body's Seller (or the path's seller id) is its own; a
+        session opened from an order's link, only on that order (`order_req_id` None: across orders)."""
         if self.unrestricted:
             return
         if self.role is not Role.SELLER or self.subject != seller_id:
             raise Forbidden(f"this credential may not act as seller {seller_id}", field="Seller")
+        if self.order_scope is not None and order_req_id != self.order_scope:
+            raise Forbidden(f"this session is for order {self.order_scope} only")
 
     def require_session(self, session_id: str, *, what: str) -> None:
         """A buyer acts only on the orders its own session initiated."""

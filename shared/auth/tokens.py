@@ -153,4 +153,7 @@ class TokenSigner:
             raise Unauthorized("the token names no caller") from None
         if role is Role.ANYONE or not isinstance(subject, str) or not subject:
             raise Unauthorized("the token names no caller")
-        return Principal(role, subject, expires_at=float(claims["exp"]))
+        scope = claims.get("ord")
+        if scope is not None and (role is not Role.SELLER or not isinstance(scope, str) or not scope):
+            raise Unauthorized("the token names no caller")
+        return Principal(role, subject, expires_at=float(claims["exp"]), order_scope=scope)

@@ -13,6 +13,8 @@ from processor.app.services.followups import FollowUpService
 from processor.app.services.orders import OrderService
 from processor.app.services.proposals import ProposalService
 from processor.app.services.seller_admin import SellerAdmin
+from processor.app.services.seller_links import SellerLinks
+from processor.app.services.seller_page import SellerPage
 from processor.app.store.seller_views import SellerViews
 from shared.auth import Principal
 from shared.auth.http import bearer_scheme
@@ -45,6 +47,14 @@ async def get_seller_admin(request: Request) -> SellerAdmin:
     return request.app.state.processor.seller_admin
 
 
+async def get_seller_page(request: Request) -> SellerPage:
+    return request.app.state.processor.seller_page
+
+
+async def get_seller_links(request: Request) -> SellerLinks:
+    return request.app.state.processor.seller_links
+
+
 async def get_notice_stats(request: Request) -> ChatStats:
     return request.app.state.processor.chat.stats
 
@@ -69,3 +79,5 @@ OrdersDep = Annotated[OrderService, Depends(get_orders)]
 SellerViewsDep = Annotated[SellerViews, Depends(get_seller_views)]
 SellerAdminDep = Annotated[SellerAdmin, Depends(get_seller_admin)]
 NoticeStatsDep = Annotated[ChatStats, Depends(get_notice_stats)]
+SellerPageDep = Annotated[SellerPage, Depends(get_seller_page)]
+SellerLinksDep = Annotated[SellerLinks, Depends(get_seller_links)]

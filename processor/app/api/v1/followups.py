@@ -26,5 +26,5 @@ async def seller_followup(
         "Message": {"content": {"URLs": [], "MessageType": "text", "Message": "Delivery is door to door"}},
     }]),
 ) -> FollowUpReceipt:
-    seller.require_seller(body.seller)
+    seller.require_seller(body.seller, body.order_req_id)
     return await followups.from_seller(body)

@@ -33,4 +33,5 @@ async def get_order(
 ) -> OrderSummary | InvitationView:
     if caller.role in FULL_VIEW:
         return await orders.summary(order_req_id)
+    caller.require_seller(caller.subject, order_req_id)  # a session opened for another order: refused
     return await seller_views.invitation(caller.subject, order_req_id)

@@ -28,7 +28,7 @@ async def submit_proposal(
     proposals: ProposalsDep, seller: SellerDep, response: Response,
     body: ProposalSubmission = Body(examples=[SEED_PROPOSAL]),
 ) -> ProposalReceipt:
-    seller.require_seller(body.seller)
+    seller.require_seller(body.seller, body.order_req_id)
     receipt = await proposals.submit(body)
     if receipt.result != "created":
         response.status_code = status.HTTP_200_OK
@@ -48,5 +48,5 @@ async def edit_lock(
         "OrderReqID": "ORD-001", "ProposalID": "PROP-001", "Seller": "SELLER-001", "Action": "lock", "LockSeconds": 120,
     }]),
 ) -> EditLockReceipt:
-    seller.require_seller(body.seller)
+    seller.require_seller(body.seller, body.order_req_id)
     return await edit_locks.edit_lock(body)

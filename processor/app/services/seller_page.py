@@ -1,0 +1,52 @@
+"""The seller page's reads (issue 17): one order as one seller sees it — the invitation, its own
+proposals, and the timeline of what it may see (domain/seller_view.py) — and that timeline live."""
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import Any
+
+from pydantic import Field
+
+from processor.app.domain.seller_view import seller_event
+from processor.app.store.event_log import EventLog
+from processor.app.store.seller_views import InvitationView, SellerProposalView, SellerViews
+from shared.models.common import ApiModel
+from shared.models.events import ProposalPayload
+
+PAGE = 500
+
+
+class SellerOrderView(ApiModel):
+    order: InvitationView = Field(alias="Order")
+    proposals: list[SellerProposalView] = Field(alias="Proposals", description="This seller's, on this order")
+    timeline: list[dict[str, Any]] = Field(alias="Timeline", description="What this seller may see, in order")
+    last_seq: int = Field(alias="LastSeq", description="Resume the event stream after this seq")
+
+
+class SellerPage:
+    def __init__(self, views: SellerViews, events: EventLog) -> None:
+        self._views = views
+        self._events = events
+
+    async def order(self, seller_id: str, order_req_id: str) -> SellerOrderView:
+        invitation = await self._views.invitation(seller_id, order_req_id)  # 404 unless invited
+        proposals = [p for p in await self._views.proposals(seller_id) if p.order_req_id == order_req_id]
+        own = {p.proposal_id for p in proposals}
+        timeline: list[dict[str, Any]] = []
+        after = 0
+        while batch := await self._events.read_after(order_req_id, after, PAGE):
+            timeline += [e for event in batch if (e := seller_event(event, seller_id, own)) is not None]
+            after = batch[-1].seq
+        return SellerOrderView(order=invitation, proposals=proposals, timeline=timeline, last_seq=after)
+
+    async def follow(self, seller_id: str, order_req_id: str, after_seq: int) -> AsyncGenerator[dict[str, Any]]:
+        """The seller's timeline after `after_seq`, live, until the order ends (call `order` first:
+        it checks the invitation)."""
+        own = {p.proposal_id for p in await self._views.proposals(seller_id) if p.order_req_id == order_req_id}
+        async with aclosing(self._events.follow(order_req_id, after_seq)) as events:
+            async for event in events:
+                if isinstance(event.payload, ProposalPayload) and event.payload.seller_id == seller_id:
+                    own.add(event.payload.proposal_id)  # one it sends while the page is open
+                if (entry := seller_event(event, seller_id, own)) is not None:
+                    yield entry
