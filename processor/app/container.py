@@ -119,6 +119,8 @@ class Processor:
             timeout=httpx.Timeout(settings.google_timeout_seconds, connect=min(5.0, settings.google_timeout_seconds)),
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         )
+        seller_links = SellerLinks(settings.token_signer(), page_url=settings.seller_page,
+                                   link_hours=settings.seller_link_hours, session_hours=settings.seller_session_hours)
         chat = GoogleChatNotifier(
             http, directory.webhooks, base_url=settings.api_google_chat_url,
             per_second=settings.gchat_messages_per_second, max_attempts=settings.gchat_max_attempts,
@@ -131,6 +133,7 @@ class Processor:
             run_job=lambda job: queue.run(job, priority=Priority.BACKGROUND, name="gchat-post", always_admit=True),
             on_failure=NoticeFailures(store).record,
             on_settled=notice_sender.settled,
+            link_for=seller_links.link,  # each card's button: the seller page, signed as it goes out
         )
         distance_matrix = _distance_matrix(settings, http)
         selector = SellerSelector(
@@ -144,8 +147,6 @@ class Processor:
         followups = FollowUpService(store=store, max_per_order=settings.max_followups_per_order)
         grpc_metrics = GrpcServerMetrics()
         seller_views = SellerViews(sessions)
-        seller_links = SellerLinks(settings.token_signer(), page_url=settings.seller_page,
-                                   link_hours=settings.seller_link_hours, session_hours=settings.seller_session_hours)
         return cls(
             settings=settings, engine=engine, sessions=sessions, queue=queue, notifications=notifications,
             events=events, messaging=messaging,

@@ -24,7 +24,8 @@ finds its queue full is dropped: counted (`stats.dropped`), logged (without the 
 A notice that cannot be routed (its seller's webhook is not a valid URL, or the directory lookup
 failed) fails alone, counted and recorded the same way; the other notices routed with it go on.
 
-Every notice's text goes out through `chat_text()`: users' words are shown, never interpreted.
+Every notice goes out as google_chat_messages.chat_message() writes it (a card and its text line):
+users' words are shown, never interpreted.
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from functools import partial
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
+from processor.app.adapters.google_chat_messages import chat_message
 from processor.app.domain.notices import SellerNotice
 from shared.telemetry.tracing import continued_span
 
@@ -51,33 +53,6 @@ DROP_WARNING_SECONDS = 10.0  # a flood of drops logs one warning per interval, w
 # counts against GCHAT_MAX_ATTEMPTS), so no notice is parked for as long as a space likes.
 MAX_RETRY_AFTER_SECONDS = 60.0
 DEFAULT_MAX_CONCURRENT_POSTS = 4  # Chat POSTs in flight at once, across all spaces
-
-# Google Chat text messages (Chat markup, MARKUP_SYNTAX_CHAT) interpret <users/{id}> and
-# <users/all> as mentions, <url|label> as a link under a label of the sender's choosing, and
-# *bold* _italic_ ~strikethrough~ `monospace`
-# (https://developers.google.com/workspace/chat/format-messages). Google documents no escape for
-# text messages: no backslash, and HTML entities are not decoded (a webhook's "&gt;" is shown as
-# "&gt;", librenms/librenms#18234). So each markup character becomes its look-alike: the words read
-# the same and nothing is interpreted; `&` is left as is. A plain URL is still auto-linked, but
-# shows its real address.
-_CHAT_LOOKALIKES = str.maketrans({
-    "<": "\u2039",  # single left-pointing angle quotation mark
-    ">": "\u203a",  # single right-pointing angle quotation mark
-    "*": "\u2217",  # asterisk operator
-    "_": "\uff3f",  # fullwidth low line
-    "~": "\u223c",  # tilde operator
-    "`": "\u02cb",  # modifier letter grave accent
-    # Bidirectional overrides and isolates reorder what follows them ("…exe.pdf" shown for
-    # "…fdp.exe"): dropped, the words keep their own order.
-    **dict.fromkeys(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]), None),
-})
-
-
-def chat_text(words: str) -> str:
-    """Words (a buyer's follow-up, ids, reasons) as Google Chat shows them literally: no mention,
-    no disguised link, no formatting. The one escaping every notice goes through."""
-    return words.translate(_CHAT_LOOKALIKES)
-
 
 class _Retry(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
@@ -156,6 +131,7 @@ class GoogleChatNotifier:
         max_intake: int | None = None,
         max_concurrent_posts: int = DEFAULT_MAX_CONCURRENT_POSTS,
         max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
+        link_for: Callable[[str, str], str | None] = lambda _seller, _order: None,
     ) -> None:
         self._http = http
         self._webhooks_of = webhooks_of
@@ -175,6 +151,7 @@ class GoogleChatNotifier:
         self._none_posting = asyncio.Event()
         self._none_posting.set()
         self._max_retry_after = max_retry_after
+        self._link_for = link_for  # the seller page for (seller, order), signed as each message goes out
         self._max_queued_per_space = max_queued_per_space
         intake = max_intake if max_intake is not None else INTAKE_FACTOR * max_queued_per_space
         self._intake: asyncio.Queue[SellerNotice] = asyncio.Queue(maxsize=intake)
@@ -321,9 +298,7 @@ class GoogleChatNotifier:
         """Attempts, each: the space's turn, then Chat's own bound, then a task-queue slot for the
         one POST. Waiting for the turn and sleeping before a retry hold no slot of either."""
         target = url.copy_merge_params({"messageReplyOption": REPLY_OPTION})
-        # The header's *bold* is the adapter's own markup; everything from outside goes through chat_text().
-        body = {"text": f"*{chat_text(notice.order_req_id)}* — {chat_text(notice.text)}",
-                "thread": {"threadKey": notice.order_req_id}}
+        body = chat_message(notice, self._link_for(notice.seller_id, notice.order_req_id))
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts), wait=partial(_wait, self._max_retry_after),
             retry=retry_if_exception_type(_Retry), reraise=True,

@@ -8,8 +8,12 @@ caused it. The carrier is Google Chat (processor/app/adapters/google_chat.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
+
+from processor.app.domain.rows import OrderRow
+from shared.models.orders import OrderDetails
 
 
 class NoticeKind(StrEnum):
@@ -22,6 +26,70 @@ class NoticeKind(StrEnum):
     ORDER_EXPIRED = "order_expired"
 
 
+MAX_CARD_ITEMS = 20  # the rest are "and N more" (a Chat message is at most 32 KB)
+
+
+@dataclass(frozen=True)
+class NoticeCard:
+    """What a notice shows beyond its one line, in no carrier's format: a title, the order's facts
+    (label, value) and the buyer's words when there are some. The carrier adds the link to the
+    seller page (it is signed when sent, so it never rests in the database)."""
+
+    title: str
+    subtitle: str = ""
+    facts: tuple[tuple[str, str], ...] = ()
+    items: tuple[str, ...] = ()
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "subtitle": self.subtitle, "facts": [list(f) for f in self.facts],
+                "items": list(self.items), "message": self.message}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NoticeCard:
+        return cls(str(data["title"]), str(data.get("subtitle", "")),
+                   tuple((str(label), str(value)) for label, value in data.get("facts", [])),
+                   tuple(map(str, data.get("items", []))), str(data.get("message", "")))
+
+
+TITLES = {
+    NoticeKind.INVITATION: ("New order {order}", "You are invited to send a proposal"),
+    NoticeKind.BUYER_FOLLOW_UP: ("The buyer asks about order {order}", "Reply or update your proposal"),
+    NoticeKind.PROPOSAL_ACCEPTED: ("Your proposal won order {order}", "The buyer accepted it"),
+    NoticeKind.PROPOSAL_CLOSED: ("Order {order} went to another proposal", "Yours was closed"),
+    NoticeKind.ORDER_PAUSED: ("Order {order} is paused", "Proposals wait until the buyer resumes it"),
+    NoticeKind.ORDER_RESUMED: ("Order {order} is open again", "You can send or update your proposal"),
+    NoticeKind.ORDER_EXPIRED: ("Order {order} expired", "It takes no more proposals"),
+}
+
+
+def order_card(kind: NoticeKind, order_req_id: str, details: OrderDetails, expires_at: datetime, *,
+               distance_km: float | None = None, message: str = "") -> NoticeCard:
+    """The card of a notice about an order: what is asked (description, items and quantities), how
+    far, until when."""
+    title, subtitle = TITLES[kind]
+    facts: list[tuple[str, str]] = []
+    if details.description:
+        facts.append(("Description", details.description))
+    if details.industry:
+        facts.append(("Industry", details.industry))
+    if distance_km is not None:
+        facts.append(("Distance", f"{distance_km:,.1f} km"))
+    facts.append(("Expires", expires_at.strftime("%d %b %Y, %H:%M UTC")))
+    items = [f"{item.quantity:g} {item.unit or '×'} {item.name}" for item in details.items]
+    if len(items) > MAX_CARD_ITEMS:
+        items = [*items[:MAX_CARD_ITEMS], f"and {len(items) - MAX_CARD_ITEMS} more"]
+    return NoticeCard(title.format(order=order_req_id), subtitle, tuple(facts), tuple(items), message)
+
+
+def notice(kind: NoticeKind, order: OrderRow, seller_id: str, text: str, *, distance_km: float | None = None,
+           message: str = "") -> SellerNotice:
+    """A notice about `order` to one seller: `text` its one line, the card the order's facts."""
+    card = order_card(kind, order.order_req_id, OrderDetails.model_validate(order.details), order.expires_at,
+                      distance_km=distance_km, message=message)
+    return SellerNotice(order.order_req_id, seller_id, kind, text, card=card)
+
+
 @dataclass(frozen=True)
 class SellerNotice:
     order_req_id: str
@@ -30,6 +98,7 @@ class SellerNotice:
     text: str
     notice_id: int | None = None  # its row, once written
     traceparent: str | None = None  # the trace of the change that wrote it: its delivery continues it
+    card: NoticeCard | None = None  # shown by carriers that render cards; `text` is the fallback
 
 
 class SellerNotifier(Protocol):

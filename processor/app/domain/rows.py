@@ -12,6 +12,7 @@ class OrderRow(Protocol):
     reason: str
     expires_at: datetime
     last_seq: int
+    details: dict[str, Any]
 
 
 class ProposalRow(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 from processor.app.domain import followups as followup_rules
-from processor.app.domain.notices import NoticeKind, SellerNotice
+from processor.app.domain.notices import NoticeKind, notice
 from processor.app.domain.orders import check_invited, require_conversation
 from processor.app.schemas.proposals import SellerFollowUp
 from processor.app.services.proposal_steps import owned_proposal
@@ -44,8 +44,8 @@ class FollowUpService:
                 recipients=list(dict.fromkeys(p.seller_id for p in reached)),
             )
             seq = _record(change, payload, EventType.REQUEST_FOLLOW_UP)
-            change.notify([SellerNotice(order_req_id, p.seller_id, NoticeKind.BUYER_FOLLOW_UP, message.message)
-                           for p in reached])
+            change.notify([notice(NoticeKind.BUYER_FOLLOW_UP, change.existing, p.seller_id, message.message,
+                                  message=message.message) for p in reached])
         return FollowUpReceipt(
             order_req_id=order_req_id, follow_up_id=payload.follow_up_id, seq=seq,
             reached=payload.audience, not_reached=missed,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from processor.app.domain import proposals as proposal_rules
-from processor.app.domain.notices import NoticeKind, SellerNotice
+from processor.app.domain.notices import NoticeKind, notice
 from processor.app.domain.orders import (
     awaits_selection,
     check_action,
@@ -118,8 +118,8 @@ class OrderService:
                 sellers=selection.sellers, ranking_source=selection.ranking_source,
             ))
             change.notify([
-                SellerNotice(order_req_id, s.seller_id, NoticeKind.INVITATION,
-                             f"New order {order_req_id}: please send a proposal")
+                notice(NoticeKind.INVITATION, order, s.seller_id, f"New order {order_req_id}: please send a proposal",
+                       distance_km=s.distance_km)
                 for s in selection.sellers
             ])
 
@@ -143,10 +143,8 @@ class OrderService:
                 state=OrderState.FINALISED, winning_proposal_id=proposal_id,
             ))
             change.notify(
-                [SellerNotice(order_req_id, winner.seller_id, NoticeKind.PROPOSAL_ACCEPTED,
-                              f"Your proposal {proposal_id} won")]
-                + [SellerNotice(order_req_id, p.seller_id, NoticeKind.PROPOSAL_CLOSED,
-                                f"Proposal {p.proposal_id} was not chosen")
+                [notice(NoticeKind.PROPOSAL_ACCEPTED, order, winner.seller_id, f"Your proposal {proposal_id} won")]
+                + [notice(NoticeKind.PROPOSAL_CLOSED, order, p.seller_id, f"Proposal {p.proposal_id} was not chosen")
                    for p in closed]
             )
             seq = change.last_seq
@@ -161,14 +159,14 @@ class OrderService:
             order_req_id, OrderState.OPEN, EventType.ORDER_RESUMED, NoticeKind.ORDER_RESUMED, reason)
 
     async def _pause_or_resume(
-        self, order_req_id: str, target: OrderState, event_type: EventType, notice: NoticeKind, reason: str
+        self, order_req_id: str, target: OrderState, event_type: EventType, kind: NoticeKind, reason: str
     ) -> tuple[OrderSummary, int]:
         async with self._store.change(order_req_id) as change:
             order = change.existing
             check_action(order, target, utcnow())
             transition(order, target)
             seq = change.append(event_type, OrderStatusPayload(state=target, reason=reason)).seq
-            change.notify([SellerNotice(order_req_id, seller, notice, f"Order {order_req_id} is now {target.value}")
+            change.notify([notice(kind, order, seller, f"Order {order_req_id} is now {target.value}")
                            for seller in await change.invited_sellers()])
         return await self.summary(order_req_id), seq
 
@@ -182,6 +180,6 @@ class OrderService:
             await close_open_proposals(change, await change.proposals())
             transition(change.existing, OrderState.EXPIRED)
             change.append(EventType.ORDER_EXPIRED, OrderStatusPayload(state=OrderState.EXPIRED, reason="order expired"))
-            change.notify([SellerNotice(order_req_id, seller, NoticeKind.ORDER_EXPIRED, f"Order {order_req_id} expired")
+            change.notify([notice(NoticeKind.ORDER_EXPIRED, change.existing, seller, f"Order {order_req_id} expired")
                            for seller in await change.invited_sellers()])
         return True

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from processor.app.domain.notices import NoticeKind, SellerNotice
+from processor.app.domain.notices import NoticeCard, NoticeKind, SellerNotice
 from processor.app.store.tables import SellerNoticeRow
 from shared.db.engine import write_session
 from shared.db.notifications import Notifications
@@ -40,6 +40,7 @@ class NoticeOutbox:
             await session.execute(insert(SellerNoticeRow), [{
                 "order_req_id": n.order_req_id, "seller_id": n.seller_id, "kind": n.kind.value, "text": n.text,
                 "created_at": now, "traceparent": n.traceparent or current_traceparent(),
+                "card": n.card.to_json() if n.card else None,
             } for n in notices])
 
     def written(self) -> None:
@@ -65,7 +66,7 @@ class NoticeOutbox:
         """Up to `limit` notices not yet settled nor in `skip`, in the order written, at most
         `per_seller` for a seller counting the `held` ones. Not "after the last id read": on
         PostgreSQL a lower id can commit after a higher one was read. A row this version cannot
-        read (an unknown kind) is stamped and logged, not retried for ever."""
+        read (an unknown kind, a card it cannot read) is stamped and logged, not retried for ever."""
         chosen: list[SellerNotice] = []
         counts = Counter(held)
         after = 0
@@ -79,9 +80,9 @@ class NoticeOutbox:
                     continue
                 try:
                     notice = SellerNotice(row.order_req_id, row.seller_id, NoticeKind(row.kind), row.text, row.id,
-                                          row.traceparent)
-                except ValueError:
-                    log.error("seller notice %d has an unknown kind %r: not sent", row.id, row.kind)
+                                          row.traceparent, NoticeCard.from_json(row.card) if row.card else None)
+                except (ValueError, KeyError, TypeError):
+                    log.error("seller notice %d cannot be read (kind %r): not sent", row.id, row.kind)
                     await self.settled([row.id])
                     continue
                 chosen.append(notice)

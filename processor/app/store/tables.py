@@ -129,6 +129,7 @@ class SellerNoticeRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
     traceparent: Mapped[str | None] = mapped_column(String(55), nullable=True)  # its delivery continues that trace
+    card: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn, nullable=True)  # NoticeCard.to_json()
 
 
 class OrderEventRow(EventRowMixin, Base):

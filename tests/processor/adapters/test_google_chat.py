@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from processor.app.adapters import google_chat
-from processor.app.adapters.google_chat import GoogleChatNotifier, chat_text
+from processor.app.adapters.google_chat import GoogleChatNotifier
+from processor.app.adapters.google_chat_messages import chat_text
 from processor.app.domain.notices import NoticeKind, SellerNotice
 from shared.utils.task_queue import Priority, PriorityTaskQueue
 
