@@ -1,8 +1,14 @@
 """The buyer's page in a real browser (Debian's Chromium driven by Playwright) against real processes."""
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -12,6 +18,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("db_backend")]
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
+DESKTOP = {"width": 1100, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -27,9 +35,43 @@ def page():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        # One locale, so that the page's Intl formats (1,166.92; 20 Dec 2026) are what the test reads.
+        page = browser.new_page(viewport=DESKTOP, locale="en-GB", timezone_id="UTC")
         yield page
         browser.close()
+
+
+def serious_violations(page) -> list[tuple[str, str, list]]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
+            for v in violations if v["impact"] in ("serious", "critical")]
+
+
+# The chart is drawn at its box's width and redrawn when that changes.
+CHART_FITS = ("() => Math.floor(document.querySelector('#chart-box').clientWidth)"
+              " === document.querySelector('#chart').viewBox.baseVal.width")
+
+
+@contextmanager
+def on_a_phone(page) -> Iterator[None]:
+    """The page at 390×844, redrawn for it and not scrolling sideways; then the desktop again."""
+    page.set_viewport_size(PHONE)
+    if page.locator("#order-page").is_visible():
+        page.wait_for_function(CHART_FITS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
+    yield
+    page.set_viewport_size(DESKTOP)
+    if page.locator("#order-page").is_visible():
+        page.wait_for_function(CHART_FITS)
+
+
+def submit(seller: httpx.Client, order: str, seller_id: str, pid: str, price: float, delivery: str) -> int:
+    body = {"OrderReqID": order, "Seller": seller_id,
+            "ProposalDictObj": {"ProposalID": pid, "Price": price, "DeliveryDate": delivery}}
+    return seller.post("/api/v1/proposal-submissions", json=body).status_code
 
 
 def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, db_backend):
@@ -37,23 +79,52 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
 
     order = f"ORD-WEB-{db_backend}"
     page.goto(stack.requestor_url + "/")
+    expect(page.locator("#orders-page")).to_be_visible()
+    assert serious_violations(page) == []
+    with on_a_phone(page):
+        assert serious_violations(page) == []
+
     page.fill("input[name=OrderReqId]", order)
     page.fill("input[name=Industry]", "construction")
+    page.click("#initiate-form summary")
+    page.fill("textarea[name=Description]", "Concrete and rebar for a garage slab")
+    page.fill("textarea[name=Items]", "Ready-mix concrete: 12 m3\nRebar: 1.5 t")
+    page.fill("input[name=MaxSellers]", "10")
     page.click("#initiate-form button")
     expect(page.locator("#order-state")).to_have_text("Open")
     expect(page.locator("#live")).to_have_text("live")
     expect(page.locator("#sellers tbody tr")).to_have_count(10)
+    # The order's details, as the view carries them.
+    details = page.locator("#order-details")
+    expect(details).to_contain_text("Concrete and rebar for a garage slab")
+    expect(details.locator(".items li")).to_have_text(["Ready-mix concrete: 12 m3", "Rebar: 1.5 t"])
+    expect(details).to_contain_text("construction")
+    expect(details).to_contain_text("10 sellers invited (at most 10 asked for)")
 
     seller = httpx.Client(base_url=stack.processor_url)
-    for seller_id, pid, price, delivery in [("SELLER-001", "WEB-1", 1200.0, "2026-12-20T00:00:00Z"),
-                                            ("SELLER-007", "WEB-2", 950.0, "2026-12-24T00:00:00Z")]:
-        body = {"OrderReqID": order, "Seller": seller_id,
-                "ProposalDictObj": {"ProposalID": pid, "Price": price, "DeliveryDate": delivery}}
-        assert seller.post("/api/v1/proposal-submissions", json=body).status_code == 201
+    assert submit(seller, order, "SELLER-001", "WEB-1", 1200.0, "2026-12-20T00:00:00Z") == 201
+    assert submit(seller, order, "SELLER-007", "WEB-2", 950.0, "2026-12-24T00:00:00Z") == 201
     # Arrives without reloading; the comparison marks the lowest price and the earliest delivery.
     expect(page.locator("#proposals tbody tr")).to_have_count(2)
     expect(page.locator("tr[data-proposal=WEB-2] .best")).to_have_text("950")
-    expect(page.locator("tr[data-proposal=WEB-1] .best")).to_have_text("2026-12-20")
+    expect(page.locator("tr[data-proposal=WEB-1] .best")).to_have_text("20 Dec 2026")
+    # The chart: one point per proposal, the two best marked by shape and word, summarised for screen readers.
+    chart = page.locator("#chart")
+    expect(chart.locator(".point")).to_have_count(2)
+    expect(chart.locator(".point.best-price")).to_have_attribute("data-proposal", "WEB-2")
+    expect(chart.locator(".point.earliest")).to_have_attribute("data-proposal", "WEB-1")
+    expect(chart.locator(".mark-label")).to_have_text(["Earliest delivery", "Lowest price"])
+    expect(chart).to_have_attribute("role", "img")
+    expect(chart).to_have_attribute(
+        "aria-label", "2 proposals, lowest price 950 by SELLER-007, earliest delivery 20 Dec 2026 by SELLER-001")
+    # Hovering or focusing a point tells its seller, price and delivery.
+    page.hover("#chart-points .hit[data-proposal=WEB-1]")
+    expect(page.locator("#chart-tip")).to_contain_text("SELLER-001")
+    page.focus("#chart-points .hit[data-proposal=WEB-1]")
+    page.keyboard.press("ArrowRight")  # the points are one tab stop; arrows go along the delivery dates
+    expect(page.locator("#chart-points .hit[data-proposal=WEB-2]")).to_be_focused()
+    for words in ["SELLER-007", "Price 950", "Delivery 24 Dec 2026", "lowest price"]:
+        expect(page.locator("#chart-tip")).to_contain_text(words)
 
     page.check("tr[data-proposal=WEB-2] input[name=audience]")
     page.fill("#followup-form input[name=Message]", "Can you deliver by the 20th?")
@@ -70,7 +141,88 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
     page.click("#resume")
     expect(page.locator("#order-state")).to_have_text("Open")
 
+    # A third proposal, and a price update: the chart and the table follow, the news is read out.
+    assert submit(seller, order, "SELLER-013", "WEB-3", 1100.0, "2026-12-22T00:00:00Z") == 201
+    expect(page.locator("#announcer")).to_contain_text("SELLER-013 sent a proposal: 1,100, delivery 22 Dec 2026")
+    assert submit(seller, order, "SELLER-001", "WEB-1", 1166.92, "2026-12-20T00:00:00Z") == 200
+    expect(page.locator("tr[data-proposal=WEB-1] td.num")).to_have_text("1,166.92")
+    expect(chart.locator(".point")).to_have_count(3)
+    expect(chart).to_have_attribute(
+        "aria-label", "3 proposals, lowest price 950 by SELLER-007, earliest delivery 20 Dec 2026 by SELLER-001")
+
+    # Sorting: buttons in the headers, aria-sort on the sorted column, by mouse or keyboard.
+    ids = page.locator("#proposals tbody td.pid")
+    expect(ids).to_have_text(["WEB-1", "WEB-2", "WEB-3"])
+    price_header = page.locator("#proposals th", has=page.locator("button[data-sort=price]"))
+    page.click("#proposals button[data-sort=price]")
+    expect(ids).to_have_text(["WEB-2", "WEB-3", "WEB-1"])
+    expect(price_header).to_have_attribute("aria-sort", "ascending")
+    page.click("#proposals button[data-sort=price]")
+    expect(ids).to_have_text(["WEB-1", "WEB-3", "WEB-2"])
+    expect(price_header).to_have_attribute("aria-sort", "descending")
+    page.focus("#proposals button[data-sort=arrival]")
+    page.keyboard.press("Enter")
+    expect(ids).to_have_text(["WEB-1", "WEB-2", "WEB-3"])
+    page.focus("#proposals button[data-sort=delivery]")
+    page.keyboard.press("Enter")
+    expect(ids).to_have_text(["WEB-1", "WEB-3", "WEB-2"])
+    page.keyboard.press("Space")
+    expect(ids).to_have_text(["WEB-2", "WEB-3", "WEB-1"])
+    expect(page.locator("#proposals th[aria-sort]")).to_have_count(1)
+    page.click("#proposals button[data-sort=price]")
+    expect(price_header).to_have_attribute("aria-sort", "ascending")
+    expect(ids).to_have_text(["WEB-2", "WEB-3", "WEB-1"])
+    expect(page.locator("tr[data-proposal=WEB-2] .best")).to_have_text("950")  # the marks stay on their rows
+
+    # CSV, in the table's order; fields a spreadsheet would run as a formula are defused.
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    assert download.value.suggested_filename == f"{order}-proposals.csv"
+    raw = Path(download.value.path()).read_bytes().decode()
+    assert raw.endswith("\r\n")
+    rows = list(csv.reader(io.StringIO(raw, newline="")))
+    assert rows[0] == ["ProposalID", "Seller", "Price", "DeliveryDate", "State", "Revision", "ArrivedAt"]
+    assert [r[:6] for r in rows[1:]] == [
+        ["WEB-2", "SELLER-007", "950", "2026-12-24T00:00:00Z", "Submitted", "1"],
+        ["WEB-3", "SELLER-013", "1100", "2026-12-22T00:00:00Z", "Submitted", "1"],
+        ["WEB-1", "SELLER-001", "1166.92", "2026-12-20T00:00:00Z", "Submitted", "2"],
+    ]
+    assert all(datetime.fromisoformat(r[6]) for r in rows[1:])
+    assert page.evaluate("['=SUM(A1)', '+1', '-2', '@x', 'a,\"b\"', 'two\\nlines', 'plain'].map(csvField)") == [
+        "'=SUM(A1)", "'+1", "'-2", "'@x", '"a,""b"""', '"two\nlines"', "plain"]
+
+    # The timeline in words; each entry keeps its event type.
+    timeline = page.locator("#timeline")
+    for words in ["You asked for quotes", "10 sellers invited (ranked by",
+                  "SELLER-001 sent a proposal: 1,200, delivery 20 Dec 2026",
+                  "SELLER-007 sent a proposal: 950, delivery 24 Dec 2026",
+                  "You → WEB-2: Can you deliver by the 20th?", "You paused the order", "You resumed the order",
+                  "SELLER-001 updated its price to 1,166.92 (was 1,200)"]:
+        expect(timeline).to_contain_text(words)
+    expect(timeline.locator("li[data-event=ProposalSubmissions]")).to_have_count(3)
+    expect(timeline.locator("li[data-event=ProposalUpdate]")).to_have_text([
+        re.compile(r"SELLER-001 updated its price to 1,166\.92")])
+
+    # Accessibility of the comparison, on a desktop and on a phone; the screenshots in docs/.
+    page.mouse.move(0, 0)
+    assert serious_violations(page) == []
+    with on_a_phone(page):
+        assert serious_violations(page) == []
+        # Tap targets: the chart's points and the table's buttons are at least 44 px.
+        for selector in ["#chart-points .hit", "#proposals button.finalize", "#proposals button.sort", "#export-csv"]:
+            box = page.locator(selector).first.bounding_box()
+            assert box["width"] >= 44 and box["height"] >= 44, (selector, box)
+        if db_backend == "sqlite":  # one pair of pictures, whichever databases ran
+            page.evaluate("document.querySelector('#compare').scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(ROOT / "docs" / "buyer-compare-phone.png"))
+    if db_backend == "sqlite":
+        page.evaluate("window.scrollTo(0, 0)")
+        bottom = page.locator("#compare").bounding_box()
+        page.screenshot(path=str(ROOT / "docs" / "buyer-compare.png"), full_page=True,
+                        clip={"x": 0, "y": 0, "width": DESKTOP["width"], "height": bottom["y"] + bottom["height"] + 16})
+
     seller.post("/api/v1/edit-lock", json={"OrderReqID": order, "ProposalID": "WEB-2", "Seller": "SELLER-007"})
+    expect(timeline).to_contain_text("SELLER-007 is editing its proposal WEB-2")
     page.click("tr[data-proposal=WEB-2] button.finalize")  # refused while the seller edits it
     expect(page.locator("#message")).to_contain_text("409: proposal WEB-2 is edit-locked")
     page.click("tr[data-proposal=WEB-1] button.finalize")
@@ -78,6 +230,8 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
     expect(page.locator("tr[data-proposal=WEB-1]")).to_have_class("Accepted")
     expect(page.locator("tr[data-proposal=WEB-2]")).to_have_class("Closed")
     expect(page.locator("#live")).to_have_text("closed")
+    expect(timeline).to_contain_text("You finalised: WEB-1 accepted")
+    expect(timeline.locator("li[data-event=OrderFinalised]")).to_have_count(1)
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"buyer-page-{db_backend}.png"), full_page=True)
