@@ -103,7 +103,8 @@ class SellerSimulator:
                 value = json.loads(message.value)
                 payload = value["payload"]
                 # The notice's trace goes on into the answer (its proposal's POST) when tracing is on.
-                traceparent = dict(message.headers or ()).get("traceparent", b"").decode() or None
+                header = dict(message.headers or ()).get("traceparent")
+                traceparent = header.decode(errors="replace") if isinstance(header, bytes) else None
                 with continued_span(f"{topic} process", traceparent, SpanKind.CONSUMER):
                     if payload.get("kind") == "invitation":
                         self.invited(value["order_req_id"], payload["seller_id"])

@@ -105,3 +105,15 @@ async def test_the_processor_counts_its_distance_matrix_requests(fake_google, st
     requests = len(fake_google.matrix_requests())
     assert requests >= 1
     assert value(families, "dcent_distance_matrix_requests", "_total", outcome="ok") == requests
+
+
+async def test_labels_stay_bounded_whatever_a_caller_sends(processor):
+    """A caller's path and method never become label values: 404s are `unmatched`, odd methods `other`."""
+    for n in range(3):
+        await processor.http.request("PURGE", f"/health?n={n}")
+        await processor.http.get(f"/no/such/path/{n}")
+    families = await scrape(processor)
+    methods = {s.labels["method"] for s in families["http_requests"].samples}
+    routes = {s.labels["route"] for s in families["http_requests"].samples}
+    assert "PURGE" not in methods and "other" in methods
+    assert not any("no/such" in r for r in routes) and "unmatched" in routes

@@ -5,6 +5,7 @@ the Chat notices and the outbox's publish to Kafka (whose message carries the tr
 and the Requestor's store of it are spans linked to that trace. JSON log lines carry the ids."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from functools import partial
@@ -28,6 +29,7 @@ from tests.shared.test_log_redaction import (  # noqa: F401 - service_logs: the 
 )
 from tests.shared.test_log_redaction import processor_settings as log_settings
 
+CALLERS_TRACE = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 SECRETS = (GOOGLE_API_KEY, WEBHOOK_TOKEN, WEBHOOK_TOKEN.replace("%3D", "="), BUYER_JWT)
 CHICAGO = {"lat": 41.8781, "lng": -87.6298}
 
@@ -81,12 +83,21 @@ async def test_one_trace_from_initiate_to_kafka_and_a_proposal_linked_to_its_del
                 gchat_messages_per_second=50.0, **kafka):
             async for requestor in start_requestor(processor_of(processor).grpc.port, **kafka):
                 initiate = {**SEED_INITIATE, "Location": CHICAGO}  # ranked by road: the Distance Matrix
-                assert (await requestor.http.post("/api/v1/initiate", json=initiate)).status_code == 202
+                # A caller's own trace context is not ours to continue (nor its baggage to pass on).
+                assert (await requestor.http.post("/api/v1/initiate", json=initiate, headers={
+                    "traceparent": CALLERS_TRACE, "baggage": "note=from-outside"})).status_code == 202
                 await until(holds(lambda: fake_google.matrix_requests() and fake_google.chat_requests()))
                 await until(partial(has_sellers, requestor))
                 seller = (await order_view(requestor))["Sellers"][0]["SellerID"]  # a Chicago seller
                 proposal = {**SEED_PROPOSAL, "Seller": seller}
                 assert (await processor.http.post("/api/v1/proposal-submissions", json=proposal)).status_code == 201
+                # More, at once (written together by group commit): each event keeps its own request's trace.
+                others = [s["SellerID"] for s in (await order_view(requestor))["Sellers"][1:4]]
+                answers = await asyncio.gather(*(processor.http.post("/api/v1/proposal-submissions", json={
+                    **SEED_PROPOSAL, "Seller": other, "ProposalDictObj": {**SEED_PROPOSAL["ProposalDictObj"],
+                                                                          "ProposalID": f"PROP-{other}"}})
+                    for other in others))
+                assert [a.status_code for a in answers] == [201] * len(others)
                 sse = await requestor.http.get(f"/api/v1/orders/ORD-NONE/events?ticket={BUYER_JWT}",
                                                headers={"Authorization": f"Bearer {BUYER_JWT}"})
                 assert sse.status_code in (401, 404)
@@ -94,6 +105,7 @@ async def test_one_trace_from_initiate_to_kafka_and_a_proposal_linked_to_its_del
                 await until(holds(lambda: any("traceparent" in m.headers for m in reader.of_order("ORD-001"))))
                 await until(holds(lambda: any(s.name == "apply ProposalSubmissions"
                                               for s in spans.get_finished_spans())))
+                stored = await processor_of(processor).events.read_after("ORD-001", 0)
     finally:
         reader.close()
 
@@ -126,8 +138,13 @@ async def test_one_trace_from_initiate_to_kafka_and_a_proposal_linked_to_its_del
     assert any(line.get("request_id") for line in lines)
 
     # The proposal: its own trace; its delivery (Processor) and store (Requestor) link to it.
-    submit = next(s for s in finished if s.kind == SpanKind.SERVER and s.name == "POST /api/v1/proposal-submissions")
+    submits = [s for s in finished if s.kind == SpanKind.SERVER and s.name == "POST /api/v1/proposal-submissions"]
+    submit = min(submits, key=lambda s: s.start_time)
     assert trace_of(submit) != trace_of(initiate)
+    assert format(trace_of(initiate), "032x") != CALLERS_TRACE.split("-")[1]
+    assert not any("baggage" in str(s.attributes) for s in finished)
+    proposal_traces = {e.traceparent.split("-")[1] for e in stored if e.event_type.value == "ProposalSubmissions"}
+    assert proposal_traces == {format(trace_of(s), "032x") for s in submits} and len(proposal_traces) == 4
     for name in ("deliver ProposalSubmissions", "apply ProposalSubmissions"):
         linked = [s for s in finished if s.name == name]
         assert linked and any(link.context.trace_id == trace_of(submit) for s in linked for link in s.links), name

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -50,7 +50,7 @@ class Messaging:
         self._task: asyncio.Task | None = None
         self._watch: asyncio.Task | None = None
         self.backlog_rows = 0
-        self.oldest_unsent_seconds = 0.0
+        self.oldest_unsent_at: datetime | None = None  # as last read (None: nothing waited)
         self._drain_seconds = 0.0
 
     async def stage(self, session: AsyncSession, messages: list[KafkaMessage]) -> None:
@@ -87,10 +87,17 @@ class Messaging:
             try:
                 count, oldest = await self.relay.unsent()
                 self.backlog_rows = count
-                self.oldest_unsent_seconds = 0.0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
+                self.oldest_unsent_at = oldest
             except Exception:  # noqa: BLE001 - the database is away: the figures wait for it
                 pass
             await asyncio.sleep(every)
+
+    @property
+    def oldest_unsent_seconds(self) -> float:
+        """How long the oldest waiting message has waited, now: it keeps growing while the database
+        cannot be read (the backlog as last read), so an outage cannot hide a stuck outbox."""
+        oldest = self.oldest_unsent_at
+        return 0.0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
 
     async def _relay(self) -> None:
         """The leader's term: relay until stopped; then, still holding the lock, publish what is

@@ -1,6 +1,7 @@
 """The per-order event log entry and its typed payloads: the one currency of streams and Kafka."""
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -81,6 +82,9 @@ PAYLOAD_TYPE: dict[EventType, type[BaseModel]] = {
     EventType.SELLER_NOTICE_FAILED: NoticeFailedPayload,
 }
 TERMINAL_EVENT_TYPES = frozenset({EventType.ORDER_FINALISED, EventType.ORDER_EXPIRED, EventType.ORDER_FAILED})
+
+
+W3C_TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")  # what current_traceparent() writes
 
 
 class OrderEvent(BaseModel):

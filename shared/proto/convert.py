@@ -9,6 +9,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from shared.models.events import (
+    W3C_TRACEPARENT,
     EditLockPayload,
     EventPayload,
     FollowUpPayload,
@@ -215,5 +216,7 @@ def event_from_pb(message: pb.OrderStreamResponse) -> OrderEvent:
     return OrderEvent(
         order_req_id=message.order_req_id, seq=message.seq, event_id=message.event_id,
         event_type=message.event_type, occurred_at=_dt(message, "occurred_at"),
-        payload=_payload_from_pb(message), traceparent=message.traceparent or None,
+        payload=_payload_from_pb(message),
+        # Not a W3C traceparent: dropped, never a reason to refuse the event (its stream would stall).
+        traceparent=message.traceparent if W3C_TRACEPARENT.fullmatch(message.traceparent) else None,
     )

@@ -28,41 +28,92 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
+from opentelemetry.propagate import set_global_textmap
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import Span as SdkSpan
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.telemetry.redaction import redact
 
 log = logging.getLogger(__name__)
 PROPAGATOR = TraceContextTextMapPropagator()  # W3C traceparent: what we store and send
-NOT_TRACED = "health,ready,metrics"  # probes and scrapes make no traces
+NOT_TRACED = "/health$,/ready$,/metrics$"  # probes and scrapes make no traces (matched on the URL's end)
+TRACE_HEADERS = (b"traceparent", b"tracestate", b"baggage")
 
 
-def redact_attributes(span: Any, *_: Any) -> None:
-    """Secrets out of a span, as out of every log line: instrumentations record URLs with their
-    query (a webhook's key and token, an SSE ticket)."""
-    for key, value in (getattr(span, "attributes", None) or {}).items():
-        if isinstance(value, str) and (clean := redact(value)) != value:
-            span.set_attribute(key, clean)
+def _clean(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: redact(v) if isinstance(v, str) else v for k, v in (attributes or {}).items()}
 
 
-class RedactingAttributes(SpanProcessor):
-    """Every span redacted as it starts (httpx's, gRPC's, SQL's, ours); the ASGI server span sets
-    its URL again after that, and is redacted by its request hook (`instrument_app`)."""
+def redacted(span: ReadableSpan) -> ReadableSpan:
+    """The span as it may leave the process: secrets out of its name, attributes, events and
+    status, as out of every log line (instrumentations record URLs with their query — a webhook's
+    key and token, an SSE ticket — and exceptions' messages)."""
+    status = span.status
+    if status.description:
+        status = Status(status.status_code, redact(status.description))
+    return ReadableSpan(
+        name=redact(span.name), context=span.context, parent=span.parent, resource=span.resource,
+        attributes=_clean(span.attributes), links=span.links, kind=span.kind, status=status,
+        events=[Event(e.name, _clean(e.attributes), e.timestamp) for e in span.events],
+        start_time=span.start_time, end_time=span.end_time, instrumentation_scope=span.instrumentation_scope,
+    )
 
-    def on_start(self, span: SdkSpan, parent_context: Context | None = None) -> None:
-        redact_attributes(span)
+
+class RedactingExporter(SpanExporter):
+    """Every exporter is behind one: what it sends has been through `redacted`."""
+
+    def __init__(self, inner: SpanExporter) -> None:
+        self._inner = inner
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self._inner.export([redacted(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._inner.force_flush(timeout_millis)
+
+
+class InsideTracesOnly:
+    """The SQL instrumentation's tracer: a statement outside any request or job (heartbeats,
+    health checks, pollers, a lock's keepalive) starts no trace of its own — an idle service
+    would otherwise send several a second."""
+
+    def __init__(self, tracer: trace.Tracer) -> None:
+        self._tracer = tracer
+
+    def start_span(self, name: str, context: Context | None = None, *args: Any, **kwargs: Any) -> Span:
+        if not trace.get_current_span(context).get_span_context().is_valid:
+            return trace.INVALID_SPAN
+        return self._tracer.start_span(name, context, *args, **kwargs)
+
+
+class UntrustedTraceHeaders:
+    """ASGI: a public caller's `traceparent`, `tracestate` and `baggage` are dropped before the
+    tracing middleware reads them, so a caller can neither choose our trace ids, nor force
+    sampling, nor send baggage on through our calls. TRACE_HEADERS_TRUSTED=true keeps them (a
+    gateway of yours in front that sets them)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() not in TRACE_HEADERS]}
+        await self.app(scope, receive, send)
 
 
 class Tracing:
     """A configured provider and the instrumentations it started; `shutdown()` undoes both."""
 
-    def __init__(self, provider: TracerProvider, instrumentors: list[Any]) -> None:
+    def __init__(self, provider: TracerProvider, instrumentors: list[Any], *, trust_headers: bool = False) -> None:
         self.provider = provider
+        self.trust_headers = trust_headers
         self.tracer = provider.get_tracer("dcent-communicator")
         self._instrumentors = instrumentors
 
@@ -91,7 +142,10 @@ def exporters_from_environment(environ: Mapping[str, str]) -> list[SpanExporter]
             exporters.append(ConsoleSpanExporter())
         elif name == "otlp":
             protocol = environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
-            if (protocol or "grpc").strip() == "http/protobuf":
+            protocol = (protocol or "grpc").strip()
+            if protocol not in ("grpc", "http/protobuf"):
+                raise ValueError(f"OTEL_EXPORTER_OTLP_PROTOCOL: {protocol!r} is not supported (grpc or http/protobuf)")
+            if protocol == "http/protobuf":
                 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
 
                 exporters.append(HttpExporter())
@@ -123,9 +177,10 @@ def configure_tracing(
 
     name = environ.get("OTEL_SERVICE_NAME") or service_name
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
-    provider.add_span_processor(RedactingAttributes())  # first: before any exporter sees the span
-    for exporter in chosen:
+    for exporter in map(RedactingExporter, chosen):
         provider.add_span_processor(SimpleSpanProcessor(exporter) if immediate else BatchSpanProcessor(exporter))
+    if "OTEL_PROPAGATORS" not in environ:  # W3C trace context only: no baggage is read or passed on
+        set_global_textmap(PROPAGATOR)
     instrumentors: list[Any] = [GrpcAioInstrumentorServer(), GrpcAioInstrumentorClient(), HTTPXClientInstrumentor()]
     if kafka_consumer:
         from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
@@ -135,7 +190,8 @@ def configure_tracing(
         instrumentor.instrument(tracer_provider=provider)
     if not immediate:  # a real process: libraries that ask the global provider get this one
         trace.set_tracer_provider(provider)
-    _active = Tracing(provider, instrumentors)
+    trusted = environ.get("TRACE_HEADERS_TRUSTED", "").strip().lower() == "true"
+    _active = Tracing(provider, instrumentors, trust_headers=trusted)
     log.info("tracing on: %s exporting", ", ".join(type(e).__name__ for e in chosen))
     return _active
 
@@ -150,9 +206,12 @@ def instrument_app(app: Any) -> None:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
         FastAPIInstrumentor.instrument_app(
-            app, tracer_provider=_active.provider, excluded_urls=NOT_TRACED, server_request_hook=redact_attributes,
+            app, tracer_provider=_active.provider, excluded_urls=NOT_TRACED,
             exclude_spans=["receive", "send"],  # not a span per SSE frame
         )
+        if not _active.trust_headers:  # outside the tracing middleware, which FastAPI builds around the stack
+            build = app.build_middleware_stack
+            app.build_middleware_stack = lambda: UntrustedTraceHeaders(build())
 
 
 def instrument_engine(engine: Any) -> None:
@@ -164,7 +223,7 @@ def instrument_engine(engine: Any) -> None:
         # The engine-level tracer of the SQLAlchemy instrumentation: its instrumentor is a
         # process-wide singleton that takes engines only once, and each service has its own.
         usage = NoOpMeterProvider().get_meter(__name__).create_up_down_counter("db.client.connections.usage")
-        EngineTracer(_active.tracer, getattr(engine, "sync_engine", engine), usage)
+        EngineTracer(InsideTracesOnly(_active.tracer), getattr(engine, "sync_engine", engine), usage)
 
 
 def current_traceparent() -> str | None:

@@ -17,6 +17,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -129,6 +130,6 @@ class RequestMetrics:
         finally:
             template = route_template(scope)
             if template != "/metrics":
-                method = scope["method"]
+                method = scope["method"] if scope["method"] in HTTP_METHODS else "other"  # bounded: not as sent
                 self.metrics.requests.labels(method, template, str(status[0])).inc()
                 self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)

@@ -102,7 +102,7 @@ async def relay(sessions) -> None:
 
 
 async def group_commit(sessions) -> None:
-    async def apply(items: list[int]) -> list[int]:
+    async def apply(items: list[int], _contexts: list) -> list[int]:
         async with write_session(sessions) as session:
             await session.execute(insert(OutboxRow), [_outbox_values(i) for i in items])
         return items

@@ -1,5 +1,6 @@
 """Group commit: items submitted meanwhile are applied together; each caller gets its own outcome."""
 import asyncio
+import contextvars
 
 import pytest
 
@@ -11,7 +12,7 @@ class Recorder:
         self.batches: list[list[int]] = []
         self.fail_whole = fail_whole
 
-    async def __call__(self, items: list[int]) -> list:
+    async def __call__(self, items: list[int], _contexts: list) -> list:
         self.batches.append(items)
         await asyncio.sleep(0.01)  # a commit takes a while: the next batch fills meanwhile
         if self.fail_whole:
@@ -51,3 +52,28 @@ async def test_close_cancels_waiting_callers():
     await group.close()
     with pytest.raises(asyncio.CancelledError):
         await waiting
+
+
+async def test_each_item_is_written_in_its_own_submitters_context_not_the_first_callers():
+    """What an item writes carries its own caller's trace and log ids, whoever started the worker."""
+    caller: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="nobody")
+    seen: list[tuple[str, str]] = []
+
+    async def apply(items: list[str], contexts: list[contextvars.Context]) -> list[str]:
+        seen.extend((item, ctx.run(caller.get)) for item, ctx in zip(items, contexts, strict=True))
+        seen.append(("worker", caller.get()))
+        return items
+
+    group = GroupCommit(apply)
+
+    async def submit_as(name: str) -> str:
+        caller.set(name)
+        return await group.submit(name)
+
+    try:
+        assert await asyncio.gather(*(submit_as(n) for n in ("a", "b", "c"))) == ["a", "b", "c"]
+        assert await submit_as("d") == "d"
+    finally:
+        await group.close()
+    assert [s for s in seen if s[0] != "worker"] == [("a", "a"), ("b", "b"), ("c", "c"), ("d", "d")]
+    assert {name for item, name in seen if item == "worker"} == {"nobody"}

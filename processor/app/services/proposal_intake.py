@@ -12,6 +12,7 @@ for the one-at-a-time path, as is the whole batch if writing it fails (then noth
 from __future__ import annotations
 
 import logging
+from contextvars import Context
 
 from processor.app.domain.orders import require_open_to
 from processor.app.domain.proposals import check_revision_budget
@@ -41,14 +42,14 @@ class ProposalIntake:
     async def close(self) -> None:
         await self._group.close()
 
-    async def _decide(self, submissions: list[ProposalSubmission]) -> list[Outcome]:
+    async def _decide(self, submissions: list[ProposalSubmission], contexts: list[Context]) -> list[Outcome]:
         try:
-            return await self._write(submissions)
+            return await self._write(submissions, contexts)
         except Exception:
             log.warning("proposal batch of %d not written; retrying one at a time", len(submissions), exc_info=True)
             return [None] * len(submissions)
 
-    async def _write(self, submissions: list[ProposalSubmission]) -> list[Outcome]:
+    async def _write(self, submissions: list[ProposalSubmission], contexts: list[Context]) -> list[Outcome]:
         now = utcnow()
         outcomes: list[Outcome] = [None] * len(submissions)
         async with self._store.changes(s.order_req_id for s in submissions) as changes:
@@ -69,5 +70,6 @@ class ProposalIntake:
                     continue
                 taken.add(submission.proposal.proposal_id)
                 made[pair] = made.get(pair, 0) + 1
-                outcomes[n] = receipt(submission, add_proposal(change, submission, now), "created")
+                # In its submitter's context: the event keeps that request's trace.
+                outcomes[n] = receipt(submission, contexts[n].run(add_proposal, change, submission, now), "created")
         return outcomes

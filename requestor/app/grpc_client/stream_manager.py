@@ -87,15 +87,17 @@ class OrderStreamManager:
                     pb.OrderStreamRequest(order_req_id=order_req_id, resume_after_seq=after), metadata=self._metadata,
                     wait_for_ready=True,  # while the Processor is away, wait for the channel instead of failing
                 )
+                ended = False
                 async for message in call:
                     event = convert.event_from_pb(message)
                     with linked_span(f"apply {event.event_type.value}", event.traceparent, SpanKind.CONSUMER,
                                      order_req_id=order_req_id, seq=event.seq):
                         await self._updater.apply(event)
                     delay = self._retry_initial
-                    if event.is_terminal:
-                        return
+                    ended = ended or event.is_terminal
                     del message, event  # not held while the stream idles (thousands of them)
+                if ended:  # the Processor closes the stream after the order's last event: read to its end,
+                    return  # so the call (and its trace span) completes rather than being abandoned
             except grpc.aio.AioRpcError as exc:
                 if exc.code() == grpc.StatusCode.NOT_FOUND:
                     log.error("processor does not know order %s; not following it", order_req_id)

@@ -134,7 +134,7 @@ class RequestUpdater:
     async def close(self) -> None:
         await self._group.close()
 
-    async def apply_batch(self, events: list[OrderEvent]) -> list[bool | Exception]:
+    async def apply_batch(self, events: list[OrderEvent], _contexts: object = None) -> list[bool | Exception]:
         """Apply events (at most one per order: each stream waits for its last one) in one
         transaction. Per event: True applied, False duplicate, or the refusal (gap, unknown order)."""
         outcomes: list[bool | Exception] = []
