@@ -179,3 +179,23 @@ def test_tracing_is_off_unless_the_standard_variables_ask():
     assert type(http[0]).__module__.endswith("proto.http.trace_exporter")
     with pytest.raises(ValueError, match="OTEL_TRACES_EXPORTER"):
         exporters_from_environment({"OTEL_TRACES_EXPORTER": "zipkin-typo"})
+
+
+async def test_sql_makes_spans_inside_a_trace_only(spans, tmp_path):
+    """Heartbeats, pollers and health checks run SQL outside any request: no trace of their own."""
+    from sqlalchemy import text
+
+    from shared.db.engine import make_engine
+    from shared.telemetry.tracing import active
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/t.db")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            assert spans.get_finished_spans() == ()
+            with active().tracer.start_as_current_span("request"):
+                await connection.execute(text("SELECT 2"))
+    finally:
+        await engine.dispose()
+    names = [s.name for s in spans.get_finished_spans()]
+    assert names[-1] == "request" and len(names) == 2, names
