@@ -122,3 +122,13 @@ async def test_the_seller_sees_its_own_timeline_live_and_nothing_of_others(
     assert received[0]["Payload"]["data"]["Price"] == 650.0
     assert received[-1]["Payload"] == {"State": "Finalised", "Reason": "", "Won": False}
     assert "PROP-002" not in json.dumps(received)
+
+    # The order is over and read to its end: a stream opened now ends at once (no endless pings).
+    last = (await http.get("/api/v1/orders/ORD-001/sellers/SELLER-001", headers=one)).json()["LastSeq"]
+
+    async def read_all() -> list[str]:
+        async with http.stream("GET", f"/api/v1/orders/ORD-001/sellers/SELLER-001/events?after_seq={last}",
+                               headers=one) as ended:
+            return [line async for line in ended.aiter_lines() if line.startswith("data:")]
+
+    assert await asyncio.wait_for(read_all(), 5) == []

@@ -47,8 +47,8 @@ class SellerLinks:
         try:
             claims = self._signer.decode(link, audience=LINK_AUDIENCE, now=now)
         except Unauthorized as refused:
-            raise Unauthorized(f"this seller link cannot be used: {refused.reason.replace('bearer token', 'link')}") \
-                from None
+            reason = refused.reason.replace("bearer token", "link").replace("the token", "the link")
+            raise Unauthorized(f"this seller link cannot be used: {reason}") from None
         seller_id, order_req_id = claims.get("sub"), claims.get("ord")
         if claims.get("role") != Role.SELLER.value or not isinstance(seller_id, str) or not seller_id \
                 or not isinstance(order_req_id, str) or not order_req_id:
