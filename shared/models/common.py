@@ -60,10 +60,8 @@ def nul_at(value: Any, path: str = "") -> str | None:
     return None
 
 
-class ApiModel(BaseModel):
-    """Request/response bodies: the seed's key spellings are aliases, Python names are snake_case."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="forbid", str_strip_whitespace=True)
+class NulFree(BaseModel):
+    """A model no NUL character gets into (anywhere in it: keys, lists, nested objects)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -71,3 +69,9 @@ class ApiModel(BaseModel):
         if (where := nul_at(data)) is not None:
             raise ValueError(f"text must not contain NUL (\\u0000) characters: {where}")
         return data
+
+
+class ApiModel(NulFree):
+    """Request/response bodies: the seed's key spellings are aliases, Python names are snake_case."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", str_strip_whitespace=True)

@@ -111,3 +111,13 @@ async def test_an_offset_beyond_a_sql_integer_is_422_not_500(processor):
     # Found by schemathesis: SQLite cannot bind it, which was a 500.
     response = await processor.http.get("/api/v1/sellers?offset=17220343913957303357800448", headers=ADMIN)
     assert response.status_code == 422 and "offset" in response.text
+
+
+async def test_a_nul_character_anywhere_in_a_seller_is_a_422_not_a_database_error(processor):
+    """PostgreSQL text and JSONB cannot hold one (the fuzzer found a 503 for it in industries)."""
+    for field, value in [("industries", ["steel\x00"]), ("name", "Reno\x00Foods")]:
+        refused = await processor.http.post("/api/v1/sellers", json={**DENVER, field: value}, headers=ADMIN)
+        assert refused.status_code == 422 and "NUL" in refused.text, refused.text
+    imported = await processor.http.post("/api/v1/sellers/import", json=[{**DENVER, "industries": ["a\x00"]}],
+                                         headers=ADMIN)
+    assert imported.status_code == 422, imported.text

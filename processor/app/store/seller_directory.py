@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import BaseModel, Field, TypeAdapter, field_validator
+from pydantic import Field, TypeAdapter, field_validator
 from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -16,7 +16,7 @@ from processor.app.domain.selection import SellerCandidate
 from processor.app.store.tables import Seller, SellerIndustry
 from shared.db.engine import write_session
 from shared.errors import InvalidInput, NotFound
-from shared.models.common import Identifier
+from shared.models.common import Identifier, NulFree
 from shared.utils.geo import EARTH_RADIUS_KM
 
 ANY_INDUSTRY = "*"
@@ -24,7 +24,7 @@ KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 CHUNK = 500
 
 
-class SellerRecord(BaseModel):
+class SellerRecord(NulFree):  # PostgreSQL text cannot hold a NUL: a 422 here, not a database error
     seller_id: Identifier
     name: str = Field(min_length=1, max_length=200)
     industries: list[str] = Field(min_length=1, max_length=50)
