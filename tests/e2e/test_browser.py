@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,40 +12,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.browser import DESKTOP, PHONE, ROOT, chromium, screenshot, serious_violations
+
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("db_backend")]
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-DESKTOP = {"width": 1100, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
 def page():
-    if not Path(CHROMIUM).exists():
-        message = "Debian's chromium is not installed (scripts/ensure_debian_tool.sh chromium installs it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+    with chromium() as browser:
         # One locale, so that the page's Intl formats (1,166.92; 20 Dec 2026) are what the test reads.
-        page = browser.new_page(viewport=DESKTOP, locale="en-GB", timezone_id="UTC")
-        yield page
-        browser.close()
-
-
-def serious_violations(page) -> list[tuple[str, str, list]]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
-            for v in violations if v["impact"] in ("serious", "critical")]
+        yield browser.new_page(viewport=DESKTOP, locale="en-GB", timezone_id="UTC")
 
 
 # The chart is drawn at its box's width and redrawn when that changes.
@@ -203,7 +178,7 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
     expect(timeline.locator("li[data-event=ProposalUpdate]")).to_have_text([
         re.compile(r"SELLER-001 updated its price to 1,166\.92")])
 
-    # Accessibility of the comparison, on a desktop and on a phone; the screenshots in docs/.
+    # Accessibility of the comparison, on a desktop and on a phone; the screenshots for docs/.
     page.mouse.move(0, 0)
     assert serious_violations(page) == []
     with on_a_phone(page):
@@ -214,12 +189,12 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
             assert box["width"] >= 44 and box["height"] >= 44, (selector, box)
         if db_backend == "sqlite":  # one pair of pictures, whichever databases ran
             page.evaluate("document.querySelector('#compare').scrollIntoView({block: 'start'})")
-            page.screenshot(path=str(ROOT / "docs" / "buyer-compare-phone.png"))
+            screenshot(page, "buyer-compare-phone.png")
     if db_backend == "sqlite":
         page.evaluate("window.scrollTo(0, 0)")
         bottom = page.locator("#compare").bounding_box()
-        page.screenshot(path=str(ROOT / "docs" / "buyer-compare.png"), full_page=True,
-                        clip={"x": 0, "y": 0, "width": DESKTOP["width"], "height": bottom["y"] + bottom["height"] + 16})
+        screenshot(page, "buyer-compare.png", full_page=True,
+                   clip={"x": 0, "y": 0, "width": DESKTOP["width"], "height": bottom["y"] + bottom["height"] + 16})
 
     seller.post("/api/v1/edit-lock", json={"OrderReqID": order, "ProposalID": "WEB-2", "Seller": "SELLER-007"})
     expect(timeline).to_contain_text("SELLER-007 is editing its proposal WEB-2")
