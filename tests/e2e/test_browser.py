@@ -210,3 +210,13 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"buyer-page-{db_backend}.png"), full_page=True)
+
+    # The orders list with the order on it, on a phone: accessible, and pictured.
+    page.click("text=All orders")
+    expect(page.locator("#orders-page")).to_be_visible()
+    expect(page.locator("#orders-page")).to_contain_text(order)
+    with on_a_phone(page):
+        assert serious_violations(page) == []
+        if db_backend == "sqlite":
+            page.evaluate("document.querySelector('#orders').scrollIntoView({block: 'center'})")
+            screenshot(page, "buyer-orders-phone.png")
