@@ -32,7 +32,7 @@ def create_app(settings: ProcessorSettings | None = None) -> FastAPI:
         # Built in the lifespan, inside the running loop: grpc.aio objects made elsewhere fail later.
         build=lambda: Processor.build(settings),
         routers=[proposals.router, followups.router, orders.router, seller_reads.router, seller_page.router,
-                 sellers.router, sellers.admin_router],
+                 sellers.router, sellers.admin_router, seller_page.admin_router],
         readiness=_readiness,
         max_body_bytes=settings.max_body_bytes,
         body_limits={"/api/v1/sellers/import": MAX_IMPORT_BYTES},

@@ -132,3 +132,16 @@ async def test_the_seller_sees_its_own_timeline_live_and_nothing_of_others(
             return [line async for line in ended.aiter_lines() if line.startswith("data:")]
 
     assert await asyncio.wait_for(read_all(), 5) == []
+
+
+async def test_an_operator_can_hand_a_seller_its_link_without_chat(open_order, secured_processor):  # noqa: F811
+    http = open_order
+    admin = {"X-Admin-Key": "dev-admin-key"}
+    body = {"SellerID": "SELLER-001", "OrderReqID": "ORD-001"}
+    assert (await http.post("/api/v1/admin/seller-links", json=body)).status_code == 403  # the admin key first
+    made = await http.post("/api/v1/admin/seller-links", json=body, headers=admin)
+    assert made.status_code == 200, made.text
+    link = made.json()["URL"].split("#link=", 1)[1]
+    assert (await session(http, link)).json()["SellerID"] == "SELLER-001"
+    stranger = await http.post("/api/v1/admin/seller-links", json={**body, "SellerID": "SELLER-999"}, headers=admin)
+    assert stranger.status_code == 404

@@ -9,17 +9,19 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from processor.app.api.deps import SellerDep, SellerLinksDep, SellerPageDep
+from processor.app.api.deps import SellerDep, SellerLinksDep, SellerPageDep, SellerViewsDep, require_admin
 from processor.app.services.seller_page import SellerOrderView
+from shared.errors import Conflict
 from shared.models.common import MAX_SQL_INT, ApiModel, Identifier
 from shared.models.states import TERMINAL_ORDER_STATES
 from shared.utils.http_errors import error_responses
 
 router = APIRouter(tags=["seller page"])
+admin_router = APIRouter(prefix="/admin", tags=["seller directory (admin)"], dependencies=[Depends(require_admin)])
 PING_SECONDS = 15
 SellerId = Annotated[Identifier, Path(description="The seller's id")]
 
@@ -45,6 +47,30 @@ async def open_session(
     session = links.open_session(body.link)
     return SessionAnswer(token=session.token, seller_id=session.seller_id, order_req_id=session.order_req_id,
                          expires_at=session.expires_at)
+
+
+class LinkRequest(ApiModel):
+    seller_id: Identifier = Field(alias="SellerID")
+    order_req_id: Identifier = Field(alias="OrderReqID")
+
+
+class LinkAnswer(ApiModel):
+    url: str = Field(alias="URL", description="The seller page, the link in its fragment: for that seller only")
+
+
+@admin_router.post("/seller-links", response_model=LinkAnswer, summary="A seller page link, for a seller without Chat",
+                   description="What the Chat card's button carries, for handing to an invited seller another way "
+                               "(header `X-Admin-Key`). 404 unless the seller is invited to the order; 409 without "
+                               "`SELLER_PAGE_URL`.",
+                   responses=error_responses(403, 404, 409, 422))
+async def seller_link(links: SellerLinksDep, views: SellerViewsDep,
+                      body: LinkRequest = Body(examples=[{"SellerID": "SELLER-001", "OrderReqID": "ORD-001"}]),
+                      ) -> LinkAnswer:
+    await views.invitation(body.seller_id, body.order_req_id)  # invited, or the same 404 as an unknown order
+    url = links.link(body.seller_id, body.order_req_id)
+    if url is None:
+        raise Conflict("SELLER_PAGE_URL is not set: there is no seller page to link to")
+    return LinkAnswer(url=url)
 
 
 @router.get("/orders/{order_req_id}/sellers/{seller_id}", response_model=SellerOrderView,
