@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Protocol
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 
 from shared.errors import DomainError
 from shared.telemetry.tracing import instrument_app
@@ -18,6 +20,8 @@ from shared.utils.http_errors import domain_error_response, install_error_handle
 from shared.utils.idempotency_keys import IdempotencyKeys, IdempotentService
 from shared.utils.log_context import RequestIds
 from shared.utils.metrics import Metrics, RequestMetrics
+
+COMMON_WEB = Path(__file__).resolve().parents[1] / "web"
 
 
 class Service(IdempotentService, Protocol):
@@ -73,5 +77,7 @@ def service_app(
         app.include_router(router, prefix="/api/v1")
     app.include_router(health_router(name, readiness))
     app.include_router(metrics.router())
+    # What both services' pages share (their palette and frame): /common/base.css.
+    app.mount("/common", StaticFiles(directory=COMMON_WEB), name="common-web")
     instrument_app(app)  # when tracing is on: a server span around everything above
     return app
