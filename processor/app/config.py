@@ -72,7 +72,8 @@ class ProcessorSettings(CommonSettings):
     # loopback BIND_HOST (development); elsewhere, cards go without a button until it is set.
     seller_page_url: str | None = Field(None, pattern=r"^https?://[^\s#?]+/$",
                                         description="public URL of the seller page, ending in /")
-    seller_link_hours: float = Field(72.0, gt=0, le=24 * 30, description="life of the link in a Chat card")
+    seller_link_hours: float = Field(
+        72.0, gt=0, le=24 * 30, description="life of the link in a Chat card (at most a day past the order's expiry)")
     seller_session_hours: float = Field(8.0, gt=0, le=24 * 7, description="life of the session a link opens")
 
     @property
@@ -129,8 +130,11 @@ class ProcessorSettings(CommonSettings):
         problems = super().problems_in_every_profile()
         if self.grpc_tls_mutual and not self.grpc_tls_client_ca_file:
             problems.append("GRPC_TLS_CLIENT_CA_FILE must be set when GRPC_TLS_MUTUAL is true")
-        if self.seller_token_hours > self.auth_token_max_hours:
-            problems.append("SELLER_TOKEN_HOURS must not exceed AUTH_TOKEN_MAX_HOURS")
+        lifetimes = {"SELLER_TOKEN_HOURS": self.seller_token_hours, "SELLER_LINK_HOURS": self.seller_link_hours,
+                     "SELLER_SESSION_HOURS": self.seller_session_hours}
+        for name, hours in lifetimes.items():
+            if hours > self.auth_token_max_hours:
+                problems.append(f"{name} must not exceed AUTH_TOKEN_MAX_HOURS")
         return problems
 
 

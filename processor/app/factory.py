@@ -4,14 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from processor.app.api.v1 import followups, orders, proposals, seller_page, seller_reads, sellers
 from processor.app.api.v1.sellers import MAX_IMPORT_BYTES
 from processor.app.config import ProcessorSettings, get_settings
 from processor.app.container import Processor
-from shared.utils.app import service_app
+from shared.utils.app import page, service_app
 from shared.utils.health import database_check
 
 
@@ -39,5 +38,5 @@ def create_app(settings: ProcessorSettings | None = None) -> FastAPI:
     )
     # The seller page a Chat card opens: plain HTML, CSS and JavaScript, no build step.
     app.mount("/seller/static", StaticFiles(directory=WEB), name="seller-static")
-    app.add_api_route("/seller/", lambda: FileResponse(WEB / "seller.html"), include_in_schema=False)
+    page(app, "/seller/", WEB / "seller.html")
     return app

@@ -5,13 +5,12 @@ from pathlib import Path
 
 import grpc
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from requestor.app.api.v1 import events, orders
 from requestor.app.config import RequestorSettings, get_settings
 from requestor.app.container import Requestor
-from shared.utils.app import service_app
+from shared.utils.app import page, service_app
 from shared.utils.health import database_check
 
 
@@ -43,5 +42,5 @@ def create_app(settings: RequestorSettings | None = None) -> FastAPI:
     )
     # The buyer's page: plain HTML, CSS and JavaScript, no build step.
     app.mount("/static", StaticFiles(directory=WEB), name="static")
-    app.add_api_route("/", lambda: FileResponse(WEB / "index.html"), include_in_schema=False)
+    page(app, "/", WEB / "index.html")
     return app

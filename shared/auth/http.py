@@ -48,5 +48,6 @@ class Authenticator:
         principal = self.authenticate(bearer_token(authorization))
         if principal.unrestricted:  # authentication off: callers told apart by what they present
             return f"{principal.role}:{authorization or ''}"
-        return f"{principal.role}:{principal.subject}"
+        scope = f"@{principal.order_scope}" if principal.order_scope else ""  # a link's session: its own keys
+        return f"{principal.role}:{principal.subject}{scope}"
 

@@ -9,8 +9,9 @@ from typing import Protocol
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import DomainError
 from shared.telemetry.tracing import instrument_app
@@ -22,6 +23,37 @@ from shared.utils.log_context import RequestIds
 from shared.utils.metrics import Metrics, RequestMetrics
 
 COMMON_WEB = Path(__file__).resolve().parents[1] / "web"
+# The pages (plain files, no build step) load their own scripts and styles and talk to their own
+# API only; nothing frames them; what they link to learns nothing of where the reader came from.
+PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+EVERY_ANSWER = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                (b"referrer-policy", b"no-referrer")]
+
+
+def page(app: FastAPI, path: str, file: Path) -> None:
+    """Serve one HTML page at `path` under PAGE_POLICY."""
+    app.add_api_route(path, lambda: FileResponse(file, headers={"Content-Security-Policy": PAGE_POLICY}),
+                      include_in_schema=False)
+
+
+class SafeAnswers:
+    """ASGI: every answer says not to sniff its type, not to be framed, not to send a Referer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *EVERY_ANSWER]
+            await send(message)
+
+        await self.app(scope, receive, send_marked)
 
 
 class Service(IdempotentService, Protocol):
@@ -72,6 +104,7 @@ def service_app(
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, per_path=body_limits)
     metrics = Metrics(lambda: getattr(app.state, name, None))
     app.add_middleware(RequestMetrics, metrics=metrics)  # refusals are counted too
+    app.add_middleware(SafeAnswers)
     app.add_middleware(RequestIds)  # outermost: every log line of the request carries its id
     for router in routers:
         app.include_router(router, prefix="/api/v1")

@@ -145,3 +145,27 @@ async def test_an_operator_can_hand_a_seller_its_link_without_chat(open_order, s
     assert (await session(http, link)).json()["SellerID"] == "SELLER-001"
     stranger = await http.post("/api/v1/admin/seller-links", json={**body, "SellerID": "SELLER-999"}, headers=admin)
     assert stranger.status_code == 404
+
+
+
+async def test_a_link_lives_with_its_order_and_a_deactivated_seller_gets_no_session(
+        open_order, secured_processor):  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    http = open_order
+    links = processor_of(secured_processor).seller_links
+    order_ends = datetime.now(UTC) + timedelta(hours=2)
+    link = links.link("SELLER-001", "ORD-001", order_ends).split("#link=", 1)[1]
+    claims = links.verify(link)
+    assert abs(claims.expires_at - (order_ends + timedelta(hours=24)).timestamp()) < 2  # not 72 h: the order's day
+    ended = datetime.now(UTC) - timedelta(hours=23, minutes=50)  # an order over for almost a day
+    late = links.link("SELLER-001", "ORD-001", ended).split("#link=", 1)[1]
+    opened = (await session(http, late)).json()
+    assert opened["ExpiresAt"] <= links.verify(late).expires_at  # a session never outlives its link
+
+    answer = await session(http, link)
+    assert answer.headers["cache-control"] == "no-store"  # a credential: no cache, no Idempotency-Key replay
+    admin = {"X-Admin-Key": "dev-admin-key"}
+    assert (await http.delete("/api/v1/sellers/SELLER-001", headers=admin)).status_code == 200
+    refused = await session(http, link)
+    assert refused.status_code == 403 and "deactivated" in refused.json()["detail"]["reason"]

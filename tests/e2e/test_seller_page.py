@@ -127,6 +127,7 @@ def test_a_seller_quotes_edits_talks_and_hears_the_outcome(seller_stack, browser
     link = card_link(fake_google, winner["SellerID"])
     assert link.startswith(f"{seller_stack.processor_url}/seller/#link=")
     buyer = browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="UTC").new_page()  # its own context
+    buyer.on("console", lambda message: console.append(message.text))
     buyer.goto(f"{seller_stack.requestor_url}/#/orders/{order}")
     expect(buyer.locator("#order-state")).to_have_text("Open")
     page = open_page(browser, DESKTOP, console)
@@ -231,6 +232,8 @@ def test_a_seller_quotes_edits_talks_and_hears_the_outcome(seller_stack, browser
     assert serious_violations(phone) == [] and serious_violations(page) == []
     screenshot(page, "seller-page.png", full_page=True)
 
+    # Both pages ran within their Content-Security-Policy: nothing was refused.
+    assert not [line for line in console if "Content Security Policy" in line or "Refused to" in line]
     # Neither the link nor the session's token was ever written to the console.
     secrets = [link.split("#link=", 1)[1], own["Authorization"].split(" ", 1)[1], session_token(phone)]
     assert not [line for line in console if any(secret in line for secret in secrets)]

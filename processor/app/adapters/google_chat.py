@@ -36,6 +36,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 import httpx
@@ -131,7 +132,7 @@ class GoogleChatNotifier:
         max_intake: int | None = None,
         max_concurrent_posts: int = DEFAULT_MAX_CONCURRENT_POSTS,
         max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
-        link_for: Callable[[str, str], str | None] = lambda _seller, _order: None,
+        link_for: Callable[[str, str, datetime | None], str | None] = lambda _seller, _order, _until: None,
     ) -> None:
         self._http = http
         self._webhooks_of = webhooks_of
@@ -151,7 +152,8 @@ class GoogleChatNotifier:
         self._none_posting = asyncio.Event()
         self._none_posting.set()
         self._max_retry_after = max_retry_after
-        self._link_for = link_for  # the seller page for (seller, order), signed as each message goes out
+        # The seller page for (seller, order, the order's expiry), signed as each message goes out.
+        self._link_for = link_for
         self._max_queued_per_space = max_queued_per_space
         intake = max_intake if max_intake is not None else INTAKE_FACTOR * max_queued_per_space
         self._intake: asyncio.Queue[SellerNotice] = asyncio.Queue(maxsize=intake)
@@ -298,7 +300,9 @@ class GoogleChatNotifier:
         """Attempts, each: the space's turn, then Chat's own bound, then a task-queue slot for the
         one POST. Waiting for the turn and sleeping before a retry hold no slot of either."""
         target = url.copy_merge_params({"messageReplyOption": REPLY_OPTION})
-        body = chat_message(notice, self._link_for(notice.seller_id, notice.order_req_id))
+        # Only a card has the button: a notice without one (a text-only client's line) carries no link.
+        link = self._link_for(notice.seller_id, notice.order_req_id, notice.card.expires_at) if notice.card else None
+        body = chat_message(notice, link)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts), wait=partial(_wait, self._max_retry_after),
             retry=retry_if_exception_type(_Retry), reraise=True,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from processor.app.domain.notices import SellerNotice
+from processor.app.domain.notices import MAX_TEXT_CHARS, SellerNotice, shortened
 
 BUTTON_TEXT = "Open the order"
 
@@ -47,8 +47,9 @@ def chat_message(notice: SellerNotice, link: str | None) -> dict[str, Any]:
     """The JSON body of one Chat message for `notice`; `link` opens the seller page (None: no button)."""
     message: dict[str, Any] = {
         # The header's *bold* is ours; everything from outside goes through chat_text().
-        "text": f"*{chat_text(notice.order_req_id)}* — {chat_text(notice.text)}"
-                + (f"\n{link}" if link else ""),
+        # The line a client without cards, a push notification or an e-mail preview shows: never the
+        # link (a credential for a while), and short (Chat takes at most 32,000 bytes a message).
+        "text": f"*{chat_text(notice.order_req_id)}* — {chat_text(shortened(notice.text, MAX_TEXT_CHARS))}",
         "thread": {"threadKey": notice.order_req_id},
     }
     card = notice.card

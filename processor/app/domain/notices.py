@@ -26,7 +26,17 @@ class NoticeKind(StrEnum):
     ORDER_EXPIRED = "order_expired"
 
 
-MAX_CARD_ITEMS = 20  # the rest are "and N more" (a Chat message is at most 32 KB)
+# A Chat message is at most 32,000 bytes: the card keeps well inside that, whatever the order says
+# (and HTML-escaped "&" grows five-fold): at most 20 items of at most 100 characters, the rest
+# "and N more"; the description and the buyer's words cut at 800 characters.
+MAX_CARD_ITEMS = 20
+MAX_ITEM_CHARS = 100
+MAX_CARD_TEXT_CHARS = 800
+MAX_TEXT_CHARS = 1000
+
+
+def shortened(words: str, limit: int) -> str:
+    return words if len(words) <= limit else words[:limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -40,16 +50,20 @@ class NoticeCard:
     facts: tuple[tuple[str, str], ...] = ()
     items: tuple[str, ...] = ()
     message: str = ""
+    expires_at: datetime | None = None  # the order's: the link to the seller page lives a little past it
 
     def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "subtitle": self.subtitle, "facts": [list(f) for f in self.facts],
-                "items": list(self.items), "message": self.message}
+                "items": list(self.items), "message": self.message,
+                "expires_at": self.expires_at.isoformat() if self.expires_at else None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NoticeCard:
+        expires = data.get("expires_at")
         return cls(str(data["title"]), str(data.get("subtitle", "")),
                    tuple((str(label), str(value)) for label, value in data.get("facts", [])),
-                   tuple(map(str, data.get("items", []))), str(data.get("message", "")))
+                   tuple(map(str, data.get("items", []))), str(data.get("message", "")),
+                   datetime.fromisoformat(expires) if expires else None)
 
 
 TITLES = {
@@ -70,16 +84,17 @@ def order_card(kind: NoticeKind, order_req_id: str, details: OrderDetails, expir
     title, subtitle = TITLES[kind]
     facts: list[tuple[str, str]] = []
     if details.description:
-        facts.append(("Description", details.description))
+        facts.append(("Description", shortened(details.description, MAX_CARD_TEXT_CHARS)))
     if details.industry:
         facts.append(("Industry", details.industry))
     if distance_km is not None:
         facts.append(("Distance", f"{distance_km:,.1f} km"))
     facts.append(("Expires", expires_at.strftime("%d %b %Y, %H:%M UTC")))
-    items = [f"{item.quantity:g} {item.unit or '×'} {item.name}" for item in details.items]
+    items = [shortened(f"{item.quantity:g} {item.unit or '×'} {item.name}", MAX_ITEM_CHARS) for item in details.items]
     if len(items) > MAX_CARD_ITEMS:
         items = [*items[:MAX_CARD_ITEMS], f"and {len(items) - MAX_CARD_ITEMS} more"]
-    return NoticeCard(title.format(order=order_req_id), subtitle, tuple(facts), tuple(items), message)
+    return NoticeCard(title.format(order=order_req_id), subtitle, tuple(facts), tuple(items),
+                      shortened(message, MAX_CARD_TEXT_CHARS), expires_at)
 
 
 def notice(kind: NoticeKind, order: OrderRow, seller_id: str, text: str, *, distance_km: float | None = None,

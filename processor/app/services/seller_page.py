@@ -9,8 +9,11 @@ from typing import Any
 from pydantic import Field
 
 from processor.app.domain.seller_view import seller_event
+from processor.app.services.seller_links import SellerLinks, SellerSession
 from processor.app.store.event_log import EventLog
+from processor.app.store.seller_directory import SellerDirectory
 from processor.app.store.seller_views import InvitationView, SellerProposalView, SellerViews
+from shared.errors import Forbidden
 from shared.models.common import ApiModel
 from shared.models.events import ProposalPayload
 
@@ -25,13 +28,23 @@ class SellerOrderView(ApiModel):
 
 
 class SellerPage:
-    def __init__(self, views: SellerViews, events: EventLog) -> None:
+    def __init__(self, views: SellerViews, events: EventLog, links: SellerLinks, directory: SellerDirectory) -> None:
         self._views = views
         self._events = events
+        self._links = links
+        self._directory = directory
+
+    async def open_session(self, link: str) -> SellerSession:
+        """The session a Chat card's link opens: for a seller still active and invited to the order."""
+        claims = self._links.verify(link)
+        if not (await self._directory.get(claims.seller_id)).active:
+            raise Forbidden(f"seller {claims.seller_id} is deactivated")
+        await self._views.invitation(claims.seller_id, claims.order_req_id)
+        return self._links.session(claims)
 
     async def order(self, seller_id: str, order_req_id: str) -> SellerOrderView:
         invitation = await self._views.invitation(seller_id, order_req_id)  # 404 unless invited
-        proposals = [p for p in await self._views.proposals(seller_id) if p.order_req_id == order_req_id]
+        proposals = await self._views.proposals(seller_id, order_req_id)
         own = {p.proposal_id for p in proposals}
         timeline: list[dict[str, Any]] = []
         after = 0
@@ -43,7 +56,7 @@ class SellerPage:
     async def follow(self, seller_id: str, order_req_id: str, after_seq: int) -> AsyncGenerator[dict[str, Any]]:
         """The seller's timeline after `after_seq`, live, until the order ends (call `order` first:
         it checks the invitation)."""
-        own = {p.proposal_id for p in await self._views.proposals(seller_id) if p.order_req_id == order_req_id}
+        own = {p.proposal_id for p in await self._views.proposals(seller_id, order_req_id)}
         async with aclosing(self._events.follow(order_req_id, after_seq)) as events:
             async for event in events:
                 if isinstance(event.payload, ProposalPayload) and event.payload.seller_id == seller_id:

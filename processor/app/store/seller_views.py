@@ -74,11 +74,13 @@ class SellerViews:
             raise order_not_found(order_req_id)
         return _view(row[0], row[1], utcnow())
 
-    async def proposals(self, seller_id: str) -> list[SellerProposalView]:
+    async def proposals(self, seller_id: str, order_req_id: str | None = None) -> list[SellerProposalView]:
+        """The seller's proposals, newest first: all of them, or those on one order."""
+        query = select(Proposal).where(Proposal.seller_id == seller_id)
+        if order_req_id is not None:
+            query = query.where(Proposal.order_req_id == order_req_id)
         async with self._sessions() as session:
-            rows = (await session.scalars(
-                select(Proposal).where(Proposal.seller_id == seller_id).order_by(Proposal.updated_at.desc())
-            )).all()
+            rows = (await session.scalars(query.order_by(Proposal.updated_at.desc()))).all()
         return [
             SellerProposalView(proposal_id=p.proposal_id, order_req_id=p.order_req_id, state=p.state,
                                revision=p.revision, proposal=p.data, updated_at=p.updated_at)

@@ -1,6 +1,7 @@
 """Issue 17: a notice goes to Google Chat as a card (cardsV2) carrying the order — description,
 items and quantities, distance, expiry — and a button to the seller page, with the one-line text
 for clients that show no cards, one threadKey per order."""
+import json
 from datetime import UTC, datetime
 
 from processor.app.adapters.google_chat_messages import BUTTON_TEXT, chat_message
@@ -25,7 +26,7 @@ def test_an_invitation_card_carries_the_order_and_a_button_to_the_seller_page():
     message = chat_message(notice, "https://sellers.example/seller/#link=abc.def.ghi")
 
     assert message["thread"] == {"threadKey": "ORD-7"}
-    assert message["text"].startswith("*ORD-7* — New order ORD-7") and message["text"].endswith("#link=abc.def.ghi")
+    assert message["text"] == "*ORD-7* — New order ORD-7: please send a proposal"  # never the link
     (entry,) = message["cardsV2"]
     assert entry["card"]["header"]["title"] == "New order ORD-7"
     facts = {w["decoratedText"].get("topLabel"): w["decoratedText"]["text"] for w in widgets(message)
@@ -61,3 +62,15 @@ def test_long_item_lists_are_cut_and_the_card_survives_its_json_round_trip():
     card = order_card(NoticeKind.INVITATION, "ORD-7", details, EXPIRES)
     assert len(card.items) == MAX_CARD_ITEMS + 1 and card.items[-1] == "and 10 more"
     assert NoticeCard.from_json(card.to_json()) == card
+
+
+def test_the_largest_order_still_fits_in_one_chat_message():
+    """Chat takes at most 32,000 bytes: every field at its maximum, of the kind escaping grows most."""
+    worst = OrderDetails.model_validate({
+        "Industry": "&" * 64, "Description": "&" * 4000,
+        "Items": [{"name": "&" * 200, "quantity": 1e12, "unit": "&" * 32} for _ in range(200)],
+    })
+    card = order_card(NoticeKind.BUYER_FOLLOW_UP, "O" * 128, worst, EXPIRES, distance_km=1e6, message="漢&" * 2000)
+    notice = SellerNotice("O" * 128, "S" * 128, NoticeKind.BUYER_FOLLOW_UP, "漢&" * 2000, card=card)
+    body = json.dumps(chat_message(notice, "https://sellers.example/seller/#link=" + "x" * 600), ensure_ascii=False)
+    assert len(body.encode()) < 32_000, len(body.encode())

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
@@ -40,11 +40,13 @@ class SessionAnswer(ApiModel):
 @router.post("/seller-sessions", response_model=SessionAnswer, summary="Trade a seller link for a session",
              description="The link from a Chat card (the URL fragment's `link`): signed, for one seller and one "
                          "order, expiring. The answer's token acts as that seller on that order only.",
-             responses=error_responses(401, 422))
+             responses=error_responses(401, 403, 404, 422))
 async def open_session(
-    links: SellerLinksDep, body: SessionRequest = Body(examples=[{"Link": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImRldiJ9.…"}]),
+    page: SellerPageDep, response: Response,
+    body: SessionRequest = Body(examples=[{"Link": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImRldiJ9.…"}]),
 ) -> SessionAnswer:
-    session = links.open_session(body.link)
+    session = await page.open_session(body.link)
+    response.headers["Cache-Control"] = "no-store"  # a credential: kept by no cache, nor as an Idempotency-Key answer
     return SessionAnswer(token=session.token, seller_id=session.seller_id, order_req_id=session.order_req_id,
                          expires_at=session.expires_at)
 
