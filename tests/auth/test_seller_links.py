@@ -95,6 +95,7 @@ async def test_the_seller_sees_its_own_timeline_live_and_nothing_of_others(
     text = json.dumps(view["Timeline"])
     assert "PROP-002" not in text and "SELLER-002" not in text and "SESSION-A" not in text
     assert [e["EventType"] for e in view["Timeline"]] == ["ProposalSubmissions"]
+    assert view["LastSeq"] == view["Timeline"][-1]["Seq"]  # not the order's: that would count its rivals' moves
 
     received: list[dict] = []
 

@@ -51,7 +51,9 @@ class SellerPage:
         while batch := await self._events.read_after(order_req_id, after, PAGE):
             timeline += [e for event in batch if (e := seller_event(event, seller_id, own)) is not None]
             after = batch[-1].seq
-        return SellerOrderView(order=invitation, proposals=proposals, timeline=timeline, last_seq=after)
+        # The last seq this seller saw, not the order's: that would count its rivals' moves.
+        last_seen = timeline[-1]["Seq"] if timeline else 0
+        return SellerOrderView(order=invitation, proposals=proposals, timeline=timeline, last_seq=last_seen)
 
     async def follow(self, seller_id: str, order_req_id: str, after_seq: int) -> AsyncGenerator[dict[str, Any]]:
         """The seller's timeline after `after_seq`, live, until the order ends (call `order` first:
