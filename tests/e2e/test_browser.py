@@ -43,9 +43,12 @@ def on_a_phone(page) -> Iterator[None]:
         page.wait_for_function(CHART_FITS)
 
 
-def submit(seller: httpx.Client, order: str, seller_id: str, pid: str, price: float, delivery: str) -> int:
+def submit(seller: httpx.Client, order: str, seller_id: str, pid: str, price: float, delivery: str,
+           note: str | None = None) -> int:
     body = {"OrderReqID": order, "Seller": seller_id,
             "ProposalDictObj": {"ProposalID": pid, "Price": price, "DeliveryDate": delivery}}
+    if note is not None:
+        body["ProposalDictObj"]["Note"] = note
     return seller.post("/api/v1/proposal-submissions", json=body).status_code
 
 
@@ -60,6 +63,18 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
         assert serious_violations(page) == []
 
     page.fill("input[name=OrderReqId]", order)
+    # A latitude without a longitude is refused in the page, in words beside the fields: nothing is sent.
+    initiated = []
+    page.on("request", lambda request: initiated.append(request.url) if "/api/v1/initiate" in request.url else None)
+    page.fill("input[name=lat]", "40.71")
+    page.click("#initiate-form button")
+    expect(page.locator("#location-error")).to_have_text(
+        "Give a longitude too, or clear the latitude: a location needs both.")
+    expect(page.locator("input[name=lng]")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("input[name=lng]")).to_be_focused()
+    assert initiated == [] and page.locator("#orders-page").is_visible()
+    page.fill("input[name=lat]", "")
+    expect(page.locator("#location-error")).to_be_hidden()
     page.fill("input[name=Industry]", "construction")
     page.click("#initiate-form summary")
     page.fill("textarea[name=Description]", "Concrete and rebar for a garage slab")
@@ -67,6 +82,7 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
     page.fill("input[name=MaxSellers]", "10")
     page.click("#initiate-form button")
     expect(page.locator("#order-state")).to_have_text("Open")
+    expect(page.locator("#order-heading")).to_be_focused()  # not lost on <body> with the hidden form
     expect(page.locator("#live")).to_have_text("live")
     expect(page.locator("#sellers tbody tr")).to_have_count(10)
     # The order's details, as the view carries them.
@@ -101,7 +117,11 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
     for words in ["SELLER-007", "Price 950", "Delivery 24 Dec 2026", "lowest price"]:
         expect(page.locator("#chart-tip")).to_contain_text(words)
 
+    # A follow-up needs a proposal ticked: the button waits for one, and says so.
+    expect(page.locator("#followup-form button")).to_be_disabled()
+    expect(page.locator("#followup-hint")).to_have_text("Tick the proposals to ask.")
     page.check("tr[data-proposal=WEB-2] input[name=audience]")
+    expect(page.locator("#followup-hint")).to_be_hidden()
     page.fill("#followup-form input[name=Message]", "Can you deliver by the 20th?")
     page.click("#followup-form button")
     expect(page.locator("#message")).to_have_text("Sent to WEB-2")
@@ -116,9 +136,15 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
     page.click("#resume")
     expect(page.locator("#order-state")).to_have_text("Open")
 
-    # A third proposal, and a price update: the chart and the table follow, the news is read out.
-    assert submit(seller, order, "SELLER-013", "WEB-3", 1100.0, "2026-12-22T00:00:00Z") == 201
-    expect(page.locator("#announcer")).to_contain_text("SELLER-013 sent a proposal: 1,100, delivery 22 Dec 2026")
+    # A third proposal, with the seller's note, and a price update: the chart and the table follow,
+    # the news is read out; the note is shown as text on a line under its proposal.
+    note = "-5% if paid within 7 days, crane <b>unloading</b> included"
+    assert submit(seller, order, "SELLER-013", "WEB-3", 1100.0, "2026-12-22T00:00:00Z", note) == 201
+    expect(page.locator("#announcer")).to_contain_text(
+        "SELLER-013 sent a proposal: 1,100, delivery 22 Dec 2026, with a note")
+    expect(page.locator("#proposals tr[data-note-for=WEB-3] .note-text")).to_have_text(note)
+    expect(page.locator("#proposals tr[data-note-for=WEB-3]")).to_contain_text("Note on WEB-3 from SELLER-013")
+    expect(page.locator("#proposals tr.note")).to_have_count(1)
     assert submit(seller, order, "SELLER-001", "WEB-1", 1166.92, "2026-12-20T00:00:00Z") == 200
     expect(page.locator("tr[data-proposal=WEB-1] td.num")).to_have_text("1,166.92")
     expect(chart.locator(".point")).to_have_count(3)
@@ -156,7 +182,9 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
     raw = Path(download.value.path()).read_bytes().decode()
     assert raw.endswith("\r\n")
     rows = list(csv.reader(io.StringIO(raw, newline="")))
-    assert rows[0] == ["ProposalID", "Seller", "Price", "DeliveryDate", "State", "Revision", "ArrivedAt"]
+    assert rows[0] == ["ProposalID", "Seller", "Price", "DeliveryDate", "State", "Revision", "ArrivedAt", "Note"]
+    assert [r[7] for r in rows[1:]] == ["", f"'{note}", ""]  # defused (a leading -) and quoted (a comma)
+    assert '"\'-5% if paid within 7 days, crane <b>unloading</b> included"\r\n' in raw
     assert [r[:6] for r in rows[1:]] == [
         ["WEB-2", "SELLER-007", "950", "2026-12-24T00:00:00Z", "Submitted", "1"],
         ["WEB-3", "SELLER-013", "1100", "2026-12-22T00:00:00Z", "Submitted", "1"],

@@ -92,6 +92,8 @@ function deliveryOf(data) {
   const ms = typeof value === "string" ? Date.parse(value) : NaN;
   return Number.isFinite(ms) ? ms : null;
 }
+/** The seller's free-text note, "" without one. */
+const noteOf = (data) => text(data && data.Note).trim();
 const isOpen = (p) => p.State === "Submitted" || p.State === "Locked";
 
 /** The open proposals with the lowest price and with the earliest delivery (ties: all of them). */
@@ -132,13 +134,55 @@ function parseItem(line) {
   return item;
 }
 
+const COORDINATES = [
+  { name: "lat", words: "Latitude", max: 90, example: "40.71" },
+  { name: "lng", words: "Longitude", max: 180, example: "-74.01" },
+];
+
+/** The form's location: both coordinates or neither, numbers in range. What is wrong is said beside
+ *  the fields (and the fields marked invalid); then the answer is false and nothing is sent. */
+function locationOf(form) {
+  const given = Object.fromEntries(COORDINATES.map(({ name }) => [name, form.elements[name].value.trim()]));
+  const problems = {};
+  const values = {};
+  for (const { name, words, max, example } of COORDINATES) {
+    const value = given[name];
+    if (!value) continue;
+    values[name] = /^[+-]?(\d+([.,]\d*)?|[.,]\d+)$/.test(value) ? Number(value.replace(",", ".")) : NaN;
+    if (Number.isNaN(values[name])) problems[name] = `${words} must be a number, such as ${example}.`;
+    else if (Math.abs(values[name]) > max) problems[name] = `${words} must be between -${max} and ${max}.`;
+  }
+  if (given.lat && !given.lng) problems.lng = "Give a longitude too, or clear the latitude: a location needs both.";
+  if (given.lng && !given.lat) problems.lat = "Give a latitude too, or clear the longitude: a location needs both.";
+  showLocationProblems(form, problems);
+  const first = COORDINATES.find(({ name }) => problems[name]);
+  if (first) { form.elements[first.name].focus(); return false; }
+  return given.lat ? { lat: values.lat, lng: values.lng } : null;
+}
+
+function showLocationProblems(form, problems) {
+  for (const { name } of COORDINATES) {
+    if (problems[name]) form.elements[name].setAttribute("aria-invalid", "true");
+    else form.elements[name].removeAttribute("aria-invalid");
+  }
+  const box = $("#location-error");
+  box.textContent = COORDINATES.map(({ name }) => problems[name]).filter(Boolean).join(" ");
+  box.hidden = !box.textContent;
+}
+
+for (const { name } of COORDINATES) {
+  $(`#initiate-form input[name=${name}]`).addEventListener("input", (event) => showLocationProblems(event.target.form, {}));
+}
+
 $("#initiate-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  const place = locationOf(event.target);
+  if (place === false) return;
   const form = new FormData(event.target);
   const field = (name) => String(form.get(name) || "").trim();
   const body = { OrderReqId: field("OrderReqId"), SessionID: field("SessionID"), "Notification type": "GChat" };
   if (field("Industry")) body.Industry = field("Industry");
-  if (field("lat") && field("lng")) body.Location = { lat: Number(field("lat")), lng: Number(field("lng")) };
+  if (place) body.Location = place;
   if (field("Description")) body.Description = field("Description");
   const items = field("Items").split("\n").map((line) => line.trim()).filter(Boolean).map(parseItem);
   if (items.length) body.Items = items;
@@ -250,7 +294,8 @@ const NOTICE = {
 function offerWords(data) {
   const price = priceOf(data);
   const day = deliveryOf(data);
-  const parts = [price !== null && formatPrice(price), day !== null && `delivery ${formatDay(day)}`].filter(Boolean);
+  const parts = [price !== null && formatPrice(price), day !== null && `delivery ${formatDay(day)}`,
+    noteOf(data) && "with a note"].filter(Boolean);
   return parts.length ? `: ${parts.join(", ")}` : "";
 }
 
@@ -262,6 +307,7 @@ function updateWords(seller, before, after, revision) {
   const day = d1 !== d0 && d1 !== null ? `delivery to ${formatDay(d1)}${was(d0, formatDay(d0))}` : "";
   if (price && day) return `${seller} updated its ${price} and its ${day}`;
   if (price || day) return `${seller} updated its ${price || day}`;
+  if (noteOf(after) !== noteOf(before)) return `${seller} ${noteOf(after) ? "updated" : "removed"} its note`;
   return `${seller} updated its proposal (revision ${revision})`;
 }
 
@@ -342,7 +388,6 @@ function render(order) {
   const open = order.State === "Open" || order.State === "Paused";
   $("#pause").disabled = order.State !== "Open";
   $("#resume").disabled = order.State !== "Paused";
-  $("#followup-form button").disabled = !open;
   $("#export-csv").disabled = !order.Proposals.length;
 
   renderDetails(order);
@@ -446,13 +491,13 @@ for (const button of document.querySelectorAll("#proposals button.sort")) {
 
 function renderProposals(order, best, open) {
   const hidden = (words) => el("span", { className: "visually-hidden", textContent: words });
-  $("#proposals tbody").replaceChildren(...sorted(order.Proposals).map((p) => {
+  $("#proposals tbody").replaceChildren(...sorted(order.Proposals).flatMap((p) => {
     const id = p.ProposalID;
     const pick = el("input", { type: "checkbox", value: id, name: "audience", checked: picked.has(id) && isOpen(p) });
     pick.disabled = !isOpen(p);
     pick.dataset.key = `pick:${id}`;
     pick.setAttribute("aria-label", `Pick ${id} for a follow-up`);
-    pick.addEventListener("change", () => { if (pick.checked) picked.add(id); else picked.delete(id); });
+    pick.addEventListener("change", () => { if (pick.checked) picked.add(id); else picked.delete(id); followupReady(); });
 
     const priceValue = priceOf(p.ProposalDictObj);
     const price = el("span", { textContent: priceValue === null ? text(p.ProposalDictObj.Price) : formatPrice(priceValue) });
@@ -479,24 +524,40 @@ function renderProposals(order, best, open) {
     tr.children[4].className = "pid";
     tr.className = p.State;
     tr.dataset.proposal = id;
-    return tr;
+    // The seller's note, as text, on a line of its own under the proposal (it wraps, also on a phone).
+    const note = noteOf(p.ProposalDictObj);
+    if (!note) return [tr];
+    const line = el("tr", { className: `note ${p.State}` }, el("td", { colSpan: 8 }, el("div", { className: "note-body" },
+      el("span", { className: "note-label", textContent: "Note" }), hidden(` on ${id} from ${p.Seller}`), ": ",
+      el("span", { className: "note-text", textContent: note }))));
+    line.dataset.noteFor = id;
+    return [tr, line];
   }));
   if (!order.Proposals.length) {
     $("#proposals tbody").append(el("tr", {}, el("td", { colSpan: 8, className: "none", textContent: "No proposals yet: they appear here as sellers send them." })));
   }
+  followupReady();
+}
+
+/** A follow-up goes to the ticked proposals' sellers: the button waits for one, and says so. */
+function followupReady() {
+  const open = view && (view.State === "Open" || view.State === "Paused");
+  const ticked = document.querySelector("#proposals input[name=audience]:checked");
+  $("#followup-form button").disabled = !open || !ticked;
+  $("#followup-hint").hidden = !open || Boolean(ticked);
 }
 
 // Hovering a row points at its proposal on the chart.
 $("#proposals tbody").addEventListener("pointerover", (event) => {
-  const tr = event.target.closest("tr[data-proposal]");
-  highlight(tr ? tr.dataset.proposal : null);
+  const tr = event.target.closest("tr[data-proposal], tr[data-note-for]");
+  highlight(tr ? tr.dataset.proposal || tr.dataset.noteFor : null);
 });
 $("#proposals tbody").addEventListener("pointerleave", () => highlight(null));
 
 function highlight(proposalId) {
   for (const node of document.querySelectorAll("[data-hl]")) delete node.dataset.hl;
   if (!proposalId) return;
-  for (const node of document.querySelectorAll(`#chart .point[data-proposal="${CSS.escape(proposalId)}"], #proposals tr[data-proposal="${CSS.escape(proposalId)}"]`)) {
+  for (const node of document.querySelectorAll(`#chart .point[data-proposal="${CSS.escape(proposalId)}"], #proposals tr[data-proposal="${CSS.escape(proposalId)}"], #proposals tr[data-note-for="${CSS.escape(proposalId)}"]`)) {
     node.dataset.hl = "";
   }
 }
@@ -751,7 +812,7 @@ new ResizeObserver(() => {
 }).observe($("#chart-box"));
 
 // --- CSV export ------------------------------------------------------------------------------
-const CSV_HEADER = ["ProposalID", "Seller", "Price", "DeliveryDate", "State", "Revision", "ArrivedAt"];
+const CSV_HEADER = ["ProposalID", "Seller", "Price", "DeliveryDate", "State", "Revision", "ArrivedAt", "Note"];
 
 /** One RFC 4180 field; a leading = + - @ (or tab, CR) is defused with a ' so spreadsheets show it as text. */
 function csvField(value) {
@@ -776,7 +837,7 @@ $("#export-csv").addEventListener("click", async () => {
     const order = view;
     const proposals = sorted(await everyProposal(order));
     const lines = [CSV_HEADER, ...proposals.map((p) => [p.ProposalID, p.Seller, p.ProposalDictObj.Price,
-      p.ProposalDictObj.DeliveryDate, p.State, p.Revision, arrivals.get(p.ProposalID)])];
+      p.ProposalDictObj.DeliveryDate, p.State, p.Revision, arrivals.get(p.ProposalID), noteOf(p.ProposalDictObj)])];
     const csv = lines.map((line) => line.map(csvField).join(",")).join("\r\n") + "\r\n";
     const url = URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" }));
     const name = `${order.OrderReqID.replace(/[^A-Za-z0-9._-]/g, "_")}-proposals.csv`;
@@ -803,6 +864,7 @@ $("#followup-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const audience = [...document.querySelectorAll("input[name=audience]:checked")].map((box) => box.value);
   const message = new FormData(event.target).get("Message");
+  if (!audience.length) { say("Tick the proposals whose sellers you want to ask first."); return; }
   try {
     const result = await api("/followup", { method: "POST", body: JSON.stringify({
       OrderReqID: current, Audience: audience, Message: { content: { URLs: [], MessageType: "text", Message: message } } }) });
@@ -810,11 +872,14 @@ $("#followup-form").addEventListener("submit", async (event) => {
     event.target.reset();
     picked.clear();
     for (const box of document.querySelectorAll("input[name=audience]:checked")) box.checked = false;
+    followupReady();
   } catch (error) { say(error.message); }
 });
 
 // --- routing -------------------------------------------------------------------------------
-async function route() {
+/** navigated: a link or a new order changed the page (not its first load): focus goes to the new view's
+ *  heading, else it would be lost on <body> with the control that had it, now hidden. */
+async function route(navigated = false) {
   say("");
   const match = location.hash.match(/^#\/orders\/(.+)$/);
   try {
@@ -825,7 +890,8 @@ async function route() {
       view = null;
       await showOrders();
     }
+    if (navigated) (match ? $("#order-heading") : $("#orders-heading")).focus();
   } catch (error) { say(error.message); }
 }
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => route(true));
 route();
