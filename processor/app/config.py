@@ -64,6 +64,8 @@ class ProcessorSettings(CommonSettings):
     edit_lock_seconds: int = Field(300, ge=1, le=3600)
     max_proposal_revisions: int = Field(
         100, ge=1, le=1_000_000, description="proposal writes (new or changed) one seller may make on one order")
+    max_edit_locks_per_proposal: int = Field(
+        200, ge=1, le=1_000_000, description="takes and renewals of the edit lock on one proposal")
     max_followups_per_order: int = Field(200, ge=1, le=1_000_000, description="buyer and seller follow-ups together")
     # A stream re-reads the log this often even without a local wake-up (another replica wrote).
     stream_poll_seconds: float = Field(2.0, gt=0)

@@ -143,7 +143,8 @@ class Processor:
         orders = OrderService(store=store, selector=selector, queue=queue,
                               expiry_minutes=settings.order_expiry_minutes)
         intake = ProposalIntake(store, max_revisions=settings.max_proposal_revisions)
-        edit_locks = EditLockService(store=store, default_seconds=settings.edit_lock_seconds)
+        edit_locks = EditLockService(store=store, default_seconds=settings.edit_lock_seconds,
+                                     max_locks=settings.max_edit_locks_per_proposal)
         followups = FollowUpService(store=store, max_per_order=settings.max_followups_per_order)
         grpc_metrics = GrpcServerMetrics()
         seller_views = SellerViews(sessions)

@@ -170,3 +170,29 @@ async def test_a_link_lives_with_its_order_and_a_deactivated_seller_gets_no_sess
     assert (await http.delete("/api/v1/sellers/SELLER-001", headers=admin)).status_code == 200
     refused = await session(http, link)
     assert refused.status_code == 403 and "deactivated" in refused.json()["detail"]["reason"]
+
+
+async def test_edit_lock_takes_and_live_streams_are_bounded(open_order, secured_processor):  # noqa: F811
+    """A session cannot grow its order's log without end by renewing the lock, nor hold readers open."""
+    from processor.app.services.seller_page import MAX_STREAMS
+
+    http = open_order
+    one = await session_of(http, secured_processor, "SELLER-001")
+    lock = {"OrderReqID": "ORD-001", "ProposalID": "PROP-001", "Seller": "SELLER-001", "Action": "lock"}
+    edit_locks = processor_of(secured_processor).edit_locks
+    edit_locks._max_locks = 3  # as MAX_EDIT_LOCKS_PER_PROPOSAL=3 would
+    token = (await http.post("/api/v1/edit-lock", json=lock, headers=one)).json()["LockToken"]  # taken: 1
+    for _ in range(2):  # renewed: 2, 3
+        assert (await http.post("/api/v1/edit-lock", json={**lock, "LockToken": token}, headers=one)).status_code == 200
+    refused = await http.post("/api/v1/edit-lock", json={**lock, "LockToken": token}, headers=one)
+    assert refused.status_code == 429 and "MAX_EDIT_LOCKS_PER_PROPOSAL=3" in refused.json()["detail"]["reason"]
+
+    page = processor_of(secured_processor).seller_page
+    held = [page.follow("SELLER-001", "ORD-001", 0) for _ in range(MAX_STREAMS)]
+    for stream in held:
+        await anext(stream)  # each is open, reading the log
+    over = await http.get("/api/v1/orders/ORD-001/sellers/SELLER-001/events", headers=one)
+    assert over.status_code == 429
+    for stream in held:
+        await stream.aclose()
+    page.check_room("SELLER-001", "ORD-001")  # closed ones make room again

@@ -39,6 +39,16 @@ def check_revision_budget(order_req_id: str, seller_id: str, made: int, limit: i
             f"the most allowed (MAX_PROPOSAL_REVISIONS={limit})")
 
 
+def count_lock(proposal: ProposalRow, limit: int) -> None:
+    """MAX_EDIT_LOCKS_PER_PROPOSAL: each take or renewal of the edit lock is an event in the order's
+    log and stream, so a proposal has a budget of them, like its revisions (429, no Retry-After)."""
+    if proposal.locks_taken >= limit:
+        raise TooManyRequests(
+            f"the edit lock on proposal {proposal.proposal_id} was taken or renewed {proposal.locks_taken} times, "
+            f"the most allowed (MAX_EDIT_LOCKS_PER_PROPOSAL={limit})")
+    proposal.locks_taken += 1
+
+
 def is_change(proposal: ProposalRow, data: dict, lock: EditLockRow | None, lock_token: str | None) -> bool:
     """Whether `data` changes the proposal. An identical resubmission is no change (a seller's
     client may retry blindly); a change needs an open proposal and, while it is edit-locked,

@@ -22,6 +22,7 @@ class ProposalRow(Protocol):
     state: str
     data: dict[str, Any]
     revision: int
+    locks_taken: int
     updated_at: datetime
     last_seq: int
 

@@ -17,9 +17,10 @@ from shared.models.states import EventType, ProposalState
 
 
 class EditLockService:
-    def __init__(self, *, store: OrderStore, default_seconds: int) -> None:
+    def __init__(self, *, store: OrderStore, default_seconds: int, max_locks: int) -> None:
         self._store = store
         self._default_seconds = default_seconds
+        self._max_locks = max_locks
 
     async def edit_lock(self, request: EditLockRequest) -> EditLockReceipt:
         now = utcnow()
@@ -35,6 +36,7 @@ class EditLockService:
 
             require_open(change.existing, now, "edit-lock proposals")
             reason = rules.lock_outcome(request.proposal_id, lock, request.lock_token)
+            rules.count_lock(proposal, self._max_locks)
             expires_at = now + timedelta(seconds=request.lock_seconds or self._default_seconds)
             if lock is None:
                 rules.set_state(proposal, ProposalState.LOCKED)

@@ -16,7 +16,7 @@ def add_proposal(change: OrderChange, submission: ProposalSubmission, now: datet
     """A new proposal and its ProposalSubmissions event."""
     proposal = Proposal(
         proposal_id=submission.proposal.proposal_id, order_req_id=change.order_req_id, seller_id=submission.seller,
-        state=ProposalState.SUBMITTED.value, data=submission.proposal.as_stored(), revision=1,
+        state=ProposalState.SUBMITTED.value, data=submission.proposal.as_stored(), revision=1, locks_taken=0,
         created_at=now, updated_at=now,
     )
     change.add(proposal)

@@ -2,6 +2,7 @@
 proposals, and the timeline of what it may see (domain/seller_view.py) — and that timeline live."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
@@ -13,11 +14,12 @@ from processor.app.services.seller_links import SellerLinks, SellerSession
 from processor.app.store.event_log import EventLog
 from processor.app.store.seller_directory import SellerDirectory
 from processor.app.store.seller_views import InvitationView, SellerProposalView, SellerViews
-from shared.errors import Forbidden
+from shared.errors import Forbidden, TooManyRequests
 from shared.models.common import ApiModel
 from shared.models.events import ProposalPayload
 
 PAGE = 500
+MAX_STREAMS = 4  # per seller and order in one process: a page, a reload, another tab or two
 
 
 class SellerOrderView(ApiModel):
@@ -33,6 +35,14 @@ class SellerPage:
         self._events = events
         self._links = links
         self._directory = directory
+        self._streams: Counter[tuple[str, str]] = Counter()
+
+    def check_room(self, seller_id: str, order_req_id: str) -> None:
+        """Refuse another live stream of this seller's order beyond MAX_STREAMS (429): each holds a
+        reader of the event log."""
+        if self._streams[seller_id, order_req_id] >= MAX_STREAMS:
+            raise TooManyRequests(f"{MAX_STREAMS} streams of order {order_req_id} are open for seller {seller_id}; "
+                                  "close one first")
 
     async def open_session(self, link: str) -> SellerSession:
         """The session a Chat card's link opens: for a seller still active and invited to the order."""
@@ -59,6 +69,18 @@ class SellerPage:
         """The seller's timeline after `after_seq`, live, until the order ends (call `order` first:
         it checks the invitation)."""
         own = {p.proposal_id for p in await self._views.proposals(seller_id, order_req_id)}
+        key = (seller_id, order_req_id)
+        self._streams[key] += 1
+        try:
+            async for entry in self._follow(seller_id, order_req_id, after_seq, own):
+                yield entry
+        finally:
+            self._streams[key] -= 1
+            if not self._streams[key]:
+                del self._streams[key]
+
+    async def _follow(self, seller_id: str, order_req_id: str, after_seq: int,
+                      own: set[str]) -> AsyncGenerator[dict[str, Any]]:
         async with aclosing(self._events.follow(order_req_id, after_seq)) as events:
             async for event in events:
                 if isinstance(event.payload, ProposalPayload) and event.payload.seller_id == seller_id:

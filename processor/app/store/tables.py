@@ -87,6 +87,7 @@ class Proposal(Base):
     state: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    locks_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # takes and renewals
     last_seq: Mapped[int] = mapped_column(Integer)  # the latest event about this proposal
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

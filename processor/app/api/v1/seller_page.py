@@ -95,6 +95,7 @@ async def seller_order_events(
 ) -> EventSourceResponse:
     seller.require_seller(seller_id, order_req_id)
     view = await page.order(seller_id, order_req_id)  # 404 before the stream starts, not inside it
+    page.check_room(seller_id, order_req_id)  # 429 beyond a few open streams of this seller's order
     # An order that has ended, read to its end: nothing will come, the stream ends at once.
     over = view.order.state in TERMINAL_ORDER_STATES and after_seq >= view.last_seq
     ends_at = None if seller.expires_at is None else asyncio.get_running_loop().time() + seller.expires_at - time.time()
