@@ -5,11 +5,14 @@ import logging
 
 from shared.auth.tokens import DEV_TOKEN_SECRET
 from shared.config import CommonSettings
+from shared.telemetry.tracing import active
 
 log = logging.getLogger("dcent.security")
 
 
 def announce(settings: CommonSettings, service: str) -> None:
+    if (tracing := active()) is not None:  # configured before logging was: said here
+        logging.getLogger("dcent").info("%s: tracing on (%s)", service, tracing.description)
     if settings.auth_required:
         log.info("%s: authentication on (%s profile)", service, settings.environment)
         if DEV_TOKEN_SECRET in settings.token_secrets():

@@ -20,7 +20,6 @@ use the aiokafka instrumentation, which continues the trace from that header.
 """
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -38,7 +37,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.telemetry.redaction import redact
 
-log = logging.getLogger(__name__)
 PROPAGATOR = TraceContextTextMapPropagator()  # W3C traceparent: what we store and send
 NOT_TRACED = "/health$,/ready$,/metrics$"  # probes and scrapes make no traces (matched on the URL's end)
 TRACE_HEADERS = (b"traceparent", b"tracestate", b"baggage")
@@ -111,8 +109,10 @@ class UntrustedTraceHeaders:
 class Tracing:
     """A configured provider and the instrumentations it started; `shutdown()` undoes both."""
 
-    def __init__(self, provider: TracerProvider, instrumentors: list[Any], *, trust_headers: bool = False) -> None:
+    def __init__(self, provider: TracerProvider, instrumentors: list[Any], *, trust_headers: bool = False,
+                 description: str = "") -> None:
         self.provider = provider
+        self.description = description  # said at start-up (shared.config.profile.announce)
         self.trust_headers = trust_headers
         self.tracer = provider.get_tracer("dcent-communicator")
         self._instrumentors = instrumentors
@@ -191,8 +191,9 @@ def configure_tracing(
     if not immediate:  # a real process: libraries that ask the global provider get this one
         trace.set_tracer_provider(provider)
     trusted = environ.get("TRACE_HEADERS_TRUSTED", "").strip().lower() == "true"
-    _active = Tracing(provider, instrumentors, trust_headers=trusted)
-    log.info("tracing on: %s exporting", ", ".join(type(e).__name__ for e in chosen))
+    _active = Tracing(provider, instrumentors, trust_headers=trusted, description=(
+        f"service {name}, exporting with {', '.join(type(e).__name__ for e in chosen)}"
+        f"{'; callers trace headers trusted' if trusted else ''}"))
     return _active
 
 
