@@ -27,7 +27,7 @@ from processor.app.services.notice_sender import NoticeSender
 from processor.app.services.orders import OrderService
 from processor.app.services.proposal_intake import ProposalIntake
 from processor.app.services.proposals import ProposalService
-from processor.app.services.seller_admin import SellerAdmin
+from processor.app.services.seller_admin import SellerAdmin, warn_of_shared_spaces
 from processor.app.services.seller_links import SellerLinks
 from processor.app.services.seller_page import SellerPage
 from processor.app.services.seller_selection import SellerSelector
@@ -233,6 +233,7 @@ class Processor:
                 raise ValueError(f"SELLERS_FILE: webhooks outside GCHAT_WEBHOOK_ALLOWED_PREFIXES for {refused[:5]}")
             count = await self.directory.upsert(records, keep_deactivated=True)
             log.info("seller directory: %d sellers from %s", count, self.settings.sellers_file)
+            await warn_of_shared_spaces(self.directory)
         self.queue.start()
         self.messaging.start()
         self.events.start()

@@ -121,3 +121,13 @@ async def test_a_nul_character_anywhere_in_a_seller_is_a_422_not_a_database_erro
     imported = await processor.http.post("/api/v1/sellers/import", json=[{**DENVER, "industries": ["a\x00"]}],
                                          headers=ADMIN)
     assert imported.status_code == 422, imported.text
+
+
+async def test_sellers_sharing_a_chat_space_are_named_in_a_warning_without_the_webhook(processor, caplog):
+    """They would see each other's cards and seller-page links."""
+    space = "https://chat.googleapis.com/v1/spaces/SHARED/messages?key=k&token=secret-token"
+    for seller_id in ("SELLER-951", "SELLER-952"):
+        body = {**DENVER, "seller_id": seller_id, "gchat_webhook": space}
+        assert (await processor.http.post("/api/v1/sellers", json=body, headers=ADMIN)).status_code == 201
+    warned = [r.getMessage() for r in caplog.records if "share one Google Chat space" in r.getMessage()]
+    assert warned and "SELLER-951, SELLER-952" in warned[-1] and "secret-token" not in warned[-1]

@@ -3,6 +3,7 @@ tokens issued. Production accepts Chat webhooks only under GCHAT_WEBHOOK_ALLOWED
 seller record cannot turn the Processor into a client of any URL."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -10,6 +11,16 @@ from processor.app.store.seller_directory import SellerDirectory, SellerRecord
 from shared.auth import Role, TokenSigner
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.models.common import utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def warn_of_shared_spaces(directory: SellerDirectory) -> None:
+    """Sellers sharing a Chat space see each other's cards and seller-page links: said, by seller id
+    only (a webhook URL holds its space's key and token)."""
+    for sellers in await directory.sharing_a_space():
+        log.warning("sellers %s share one Google Chat space: each sees the others' notices and their "
+                    "seller-page links (docs/security.md#seller-links)", ", ".join(sellers[:10]))
 
 
 class SellerAdmin:
@@ -50,7 +61,9 @@ class SellerAdmin:
             if not self._webhook_allowed(record.gchat_webhook):
                 raise InvalidInput(f"seller {record.seller_id}: gchat_webhook must start with one of "
                                    "GCHAT_WEBHOOK_ALLOWED_PREFIXES", field="gchat_webhook")
-        return await self._directory.upsert(records)
+        written = await self._directory.upsert(records)
+        await warn_of_shared_spaces(self._directory)
+        return written
 
     async def deactivate(self, seller_id: str) -> SellerRecord:
         return await self._directory.deactivate(seller_id)

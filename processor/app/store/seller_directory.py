@@ -111,6 +111,19 @@ class SellerDirectory:
                     await session.execute(insert(SellerIndustry), index_rows)
         return len(records)
 
+    async def sharing_a_space(self) -> list[list[str]]:
+        """Active sellers whose Chat webhook is the same (each group by seller id): each would see the
+        others' cards, and the seller-page links in them."""
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(Seller.gchat_webhook, Seller.seller_id)
+                .where(Seller.active.is_(True), Seller.gchat_webhook.is_not(None)).order_by(Seller.seller_id)
+            )).all()
+        groups: dict[str, list[str]] = {}
+        for webhook, seller_id in rows:
+            groups.setdefault(webhook, []).append(seller_id)
+        return [ids for ids in groups.values() if len(ids) > 1]
+
     async def get(self, seller_id: str) -> SellerRecord:
         async with self._sessions() as session:
             seller = await session.get(Seller, seller_id)
