@@ -17,7 +17,7 @@ def run() -> None:
 
     settings = get_settings()
     configure_tracing("dcent-processor")  # off unless OTEL_TRACES_EXPORTER is set; before the app and its engine exist
-    serve(create_app(settings), settings, graceful_seconds=settings.grpc_grace_seconds + 5)
+    serve(create_app(settings), settings, service="processor", graceful_seconds=settings.grpc_grace_seconds + 5)
 
 
 if __name__ == "__main__":

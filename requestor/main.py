@@ -17,7 +17,7 @@ def run() -> None:
 
     settings = get_settings()
     configure_tracing("dcent-requestor")  # off unless OTEL_TRACES_EXPORTER is set; before the app and its engine exist
-    serve(create_app(settings), settings, graceful_seconds=10)
+    serve(create_app(settings), settings, service="requestor", graceful_seconds=10)
 
 
 if __name__ == "__main__":

@@ -54,12 +54,18 @@ def _order_in_path(path: str) -> str:
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request and order ids, trace and
-    span ids (when tracing is on), and the traceback if any."""
+    span ids (when tracing is on), the service that wrote it (several write to one terminal under
+    `make run`), and the traceback if any."""
+
+    def __init__(self, service: str = "") -> None:
+        super().__init__()
+        self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
+            "service": self.service,
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": REQUEST_ID.get(),

@@ -40,3 +40,15 @@ async def test_every_answer_carries_a_request_id_the_callers_when_sane(requestor
     assert given.headers["x-request-id"] == "trace-me.1"
     made = await requestor.http.get("/health", headers={"X-Request-ID": "no spaces\tor tabs"})
     assert made.headers["x-request-id"] != "no spaces\tor tabs" and len(made.headers["x-request-id"]) == 32
+
+
+def test_each_json_line_names_its_service():
+    """Under `make run` both services write to one terminal: each line says whose it is."""
+    import logging.config
+
+    from shared.utils.serve import logging_config
+
+    formatter_config = logging_config("INFO", "json", "processor")["formatters"]["service"]
+    formatter = logging.config.DictConfigurator({}).configure_custom(dict(formatter_config))
+    line = json.loads(formatter.format(logging.LogRecord("dcent", logging.INFO, __file__, 1, "hi", (), None)))
+    assert line["service"] == "processor"
