@@ -227,9 +227,20 @@ def test_buyer_watches_a_proposal_arrive_follows_up_and_finalizes(stack, page, d
     seller.post("/api/v1/edit-lock", json={"OrderReqID": order, "ProposalID": "WEB-2", "Seller": "SELLER-007"})
     expect(timeline).to_contain_text("SELLER-007 is editing its proposal WEB-2")
     page.click("tr[data-proposal=WEB-2] button.finalize")  # refused while the seller edits it
-    expect(page.locator("#message")).to_contain_text("409: proposal WEB-2 is edit-locked")
+    # In words, without a status code: the server's reason, and until when its seller edits it.
+    expect(page.locator("#message")).to_contain_text("Refused: proposal WEB-2 is edit-locked")
+    expect(page.locator("#message")).to_contain_text(re.compile(r"SELLER-007 is editing it until \d\d:\d\d"))
+    expect(page.locator("#message")).not_to_contain_text("409")
+    expect(page.locator("#order-outcome")).to_be_hidden()
     page.click("tr[data-proposal=WEB-1] button.finalize")
     expect(page.locator("#order-state")).to_have_text("Finalised")
+    # An ended order: its outcome up top, no controls left that could only be refused.
+    expect(page.locator("#order-outcome")).to_have_text(
+        "Finalised: WEB-1 from SELLER-001 was awarded; the other proposals were closed.")
+    for control in ["#pause", "#resume", "#followup-form"]:
+        expect(page.locator(control)).to_be_hidden()
+    expect(page.locator("#proposals button.finalize")).to_have_count(0)
+    expect(page.locator("#order-details")).not_to_contain_text("Expires")
     expect(page.locator("tr[data-proposal=WEB-1]")).to_have_class("Accepted")
     expect(page.locator("tr[data-proposal=WEB-2]")).to_have_class("Closed")
     expect(page.locator("#live")).to_have_text("closed")

@@ -172,7 +172,7 @@ def test_a_seller_quotes_edits_talks_and_hears_the_outcome(seller_stack, browser
     assert view["Proposals"][0]["State"] == "Locked"
     assert serious_violations(page) == []
     buyer.click(f"#proposals tr[data-proposal='{proposal}'] button.finalize")  # refused while the seller edits
-    expect(buyer.locator("#message")).to_contain_text(f"409: proposal {proposal} is edit-locked")
+    expect(buyer.locator("#message")).to_contain_text(f"Refused: proposal {proposal} is edit-locked")
     page.fill("input[name=Price]", "1100")
     page.click("#save")
     expect(page.locator("#notice")).to_have_text("Saved: your proposal is now 1,100.00, revision 2.")

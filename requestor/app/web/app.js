@@ -3,14 +3,19 @@
 const api = (path, options = {}) =>
   fetch(`/api/v1${path}`, { headers: { "Content-Type": "application/json" }, ...options }).then(async (response) => {
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(refusal(response.status, body));
+    if (!response.ok) throw Object.assign(new Error(refusal(response.status, body)), { status: response.status });
     return body;
   });
 
+/** A refusal in words for the buyer: the server's reason, without its status code. */
 function refusal(status, body) {
   const detail = body.detail;
-  if (Array.isArray(detail)) return `${status}: ` + detail.map((d) => `${d.loc.slice(1).join(".")} ${d.msg}`).join("; ");
-  return `${status}: ${detail && detail.reason ? detail.reason : "request refused"}`;
+  const sentence = (words) => (/[.!?]$/.test(words) ? words : `${words}.`);
+  if (Array.isArray(detail)) return sentence("Not sent, please check: " + detail.map((d) => `${d.loc.slice(1).join(".")} ${d.msg}`).join("; "));
+  const reason = detail && detail.reason;
+  if (status >= 500) return sentence(`Something went wrong on the server${reason ? ` (${reason})` : ""}; please try again in a moment`);
+  if (status === 404) return sentence(`Not found: ${reason || "it may have been removed"}`);
+  return sentence(`Refused: ${reason || "the request was not accepted"}`);
 }
 
 const $ = (selector) => document.querySelector(selector);
@@ -69,6 +74,7 @@ const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", time
 const formatDay = (ms) => (ms === null ? "" : dayFormat.format(new Date(ms)));
 const stampFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const clockFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+const shortClock = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
 function formatWhen(iso) {
   const when = new Date(iso);
@@ -215,6 +221,8 @@ const EVENT_TYPES = ["RequestSubmissions", "SellersSelected", "OrderFailed", "Pr
   "ProposalAccepted", "ProposalClosed", "EditLock", "RequestFollowUp", "SellerFollowUp", "OrderPaused", "OrderResumed",
   "OrderFinalised", "OrderExpired", "SellerNoticeFailed"];
 const TERMINAL = ["OrderFinalised", "OrderExpired", "OrderFailed"];
+// An ended order takes no more actions: its controls are hidden and its outcome said up top.
+const ENDED = ["Finalised", "Expired", "Failed"];
 // The buyer's own actions are confirmed in #message (an alert) already: not read out twice.
 const BUYERS_OWN = ["RequestSubmissions", "RequestFollowUp", "OrderPaused", "OrderResumed", "OrderFinalised"];
 
@@ -381,13 +389,22 @@ function render(order) {
   const state = $("#order-state");
   state.textContent = order.State;
   state.className = `state ${order.State}`;
+  const ended = ENDED.includes(order.State);
+  const outcome = $("#order-outcome");
+  outcome.textContent = ended ? outcomeWords(order) : "";
+  outcome.className = `outcome ${order.State}`;
+  outcome.hidden = !ended;
   $("#order-meta").textContent = [
-    order.Reason, order.WinningProposalID && `awarded to ${order.WinningProposalID}`,
+    !ended && order.Reason,
     order.NextProposalsOffset != null && `showing the first ${order.Proposals.length} of ${order.ProposalsTotal} proposals`,
   ].filter(Boolean).join(" · ");
+  $("#order-meta").hidden = !$("#order-meta").textContent;
   const open = order.State === "Open" || order.State === "Paused";
   $("#pause").disabled = order.State !== "Open";
   $("#resume").disabled = order.State !== "Paused";
+  $("#pause").hidden = ended;
+  $("#resume").hidden = ended;
+  $("#followup-form").hidden = ended;
   $("#export-csv").disabled = !order.Proposals.length;
 
   renderDetails(order);
@@ -418,6 +435,17 @@ function render(order) {
   }
 }
 
+/** What became of an ended order, in a sentence shown under its heading. */
+function outcomeWords(order) {
+  if (order.State === "Failed") return `This order failed: ${order.Reason || "no reason was given"}.`;
+  if (order.State === "Expired") {
+    const when = order.ExpiresAt ? ` on ${stampFormat.format(new Date(order.ExpiresAt))}` : "";
+    return `This order expired${when}: sellers can no longer send proposals and none can be awarded.`;
+  }
+  const winner = order.Proposals.find((p) => p.ProposalID === order.WinningProposalID);
+  return `Finalised: ${order.WinningProposalID}${winner ? ` from ${winner.Seller}` : ""} was awarded; the other proposals were closed.`;
+}
+
 function renderDetails(order) {
   const details = order.Details || {};
   const list = [];
@@ -437,7 +465,8 @@ function renderDetails(order) {
       target: "_blank", textContent: where, title: "Opens OpenStreetMap in a new tab",
     }));
   }
-  if (order.ExpiresAt) add("Expires", timeEl(order.ExpiresAt, stampFormat.format(new Date(order.ExpiresAt))));
+  if (order.ExpiresAt && !ENDED.includes(order.State)) add("Expires", timeEl(order.ExpiresAt, stampFormat.format(new Date(order.ExpiresAt))));
+  if (order.ExpiresAt && order.State === "Expired") add("Expired", timeEl(order.ExpiresAt, stampFormat.format(new Date(order.ExpiresAt))));
   if (details.ExpiryMinutes) add("Open for", plural(details.ExpiryMinutes, "minute"));
   add("Sellers", `${plural(order.Sellers.length, "seller")} invited` + (details.MaxSellers ? ` (at most ${wholeNumber.format(details.MaxSellers)} asked for)` : ""));
   add("Created", timeEl(order.CreatedAt, stampFormat.format(new Date(order.CreatedAt))));
@@ -489,12 +518,23 @@ for (const button of document.querySelectorAll("#proposals button.sort")) {
   });
 }
 
+// Each cell's class, and its label on a phone, where the table's rows are laid out as cards.
+const PROPOSAL_COLUMNS = [["pick", ""], ["seller", "Seller"], ["num", "Price"], ["delivery", "Delivery"],
+  ["pid", "Proposal"], ["arrived", "Arrived"], ["status", "State"], ["award", ""]];
+
+/** After a refused award: when its seller holds the edit lock, until when (the view knows). */
+function lockWords(error, id) {
+  const p = view && view.Proposals.find((q) => q.ProposalID === id);
+  if (error.status !== 409 || !p || !p.LockedUntil) return "";
+  return ` ${p.Seller} is editing it until ${shortClock.format(new Date(p.LockedUntil))}: try again after that.`;
+}
+
 function renderProposals(order, best, open) {
   const hidden = (words) => el("span", { className: "visually-hidden", textContent: words });
   $("#proposals tbody").replaceChildren(...sorted(order.Proposals).flatMap((p) => {
     const id = p.ProposalID;
-    const pick = el("input", { type: "checkbox", value: id, name: "audience", checked: picked.has(id) && isOpen(p) });
-    pick.disabled = !isOpen(p);
+    const pick = el("input", { type: "checkbox", value: id, name: "audience", checked: picked.has(id) && isOpen(p) && open });
+    pick.disabled = !isOpen(p) || !open;
     pick.dataset.key = `pick:${id}`;
     pick.setAttribute("aria-label", `Pick ${id} for a follow-up`);
     pick.addEventListener("change", () => { if (pick.checked) picked.add(id); else picked.delete(id); followupReady(); });
@@ -516,12 +556,17 @@ function renderProposals(order, best, open) {
     const award = el("button", { type: "button", textContent: "Finalize", className: "finalize", disabled: !open });
     award.dataset.key = `award:${id}`;
     award.setAttribute("aria-label", `Finalize ${id} from ${p.Seller}`);
-    award.addEventListener("click", () => act(`/finalize/${encodeURIComponent(order.OrderReqID)}`, { ProposalID: id }, `Awarded to ${id}`));
+    award.addEventListener("click", () => act(`/finalize/${encodeURIComponent(order.OrderReqID)}`, { ProposalID: id }, `Awarded to ${id}`,
+      (error) => lockWords(error, id)));
 
     const tr = row([pick, p.Seller, priceCell, deliveryCell, id, arrived,
-      p.State + (p.LockedUntil ? " (editing)" : "") + (p.Revision > 1 ? ` · rev. ${p.Revision}` : ""), award]);
-    tr.children[2].className = "num";
-    tr.children[4].className = "pid";
+      p.State + (p.LockedUntil ? " (editing)" : "") + (p.Revision > 1 ? ` · rev. ${p.Revision}` : ""),
+      ENDED.includes(order.State) ? "" : award]);
+    // Labels for the cells when a phone shows each proposal as a card (style.css: td::before).
+    PROPOSAL_COLUMNS.forEach(([name, label], i) => {
+      tr.children[i].className = name;
+      if (label) tr.children[i].dataset.label = label;
+    });
     tr.className = p.State;
     tr.dataset.proposal = id;
     // The seller's note, as text, on a line of its own under the proposal (it wraps, also on a phone).
@@ -851,11 +896,12 @@ $("#export-csv").addEventListener("click", async () => {
 });
 
 // --- buyer actions ---------------------------------------------------------------------------
-async function act(path, body, done) {
+/** explain(error): more words for a refusal, "" for none. */
+async function act(path, body, done, explain = () => "") {
   try {
     await api(path, { method: "PUT", body: JSON.stringify(body) });
     say(done, true);
-  } catch (error) { say(error.message); }
+  } catch (error) { say(error.message + explain(error)); }
 }
 
 $("#pause").addEventListener("click", () => act(`/pause/${encodeURIComponent(current)}`, {}, "Paused: new proposals are refused"));
