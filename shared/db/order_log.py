@@ -9,7 +9,7 @@ the same way from their own `orders` and `order_events` tables.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, aclosing
 from typing import ClassVar, Protocol
 
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped
 from shared.db.event_rows import EventRowMixin
 from shared.db.notifications import Notifications
 from shared.db.tail import Subscription, Wakeups, tail
-from shared.models.events import OrderEvent
+from shared.models.events import TERMINAL_EVENT_TYPES, OrderEvent
 
 
 class OrderSeqRow(Protocol):
@@ -92,6 +92,22 @@ class TailableOrderLog:
                 select(orders.order_req_id, orders.last_seq).where(orders.order_req_id.in_(order_req_ids)))
         return dict(rows.all())
 
-    def follow(self, order_req_id: str, after_seq: int) -> AsyncGenerator[OrderEvent]:
-        """Replay events after `after_seq`, then tail live ones; stop after the terminal event."""
-        return tail(self._wakeups, order_req_id, after_seq, self.read_after)
+    async def follow(self, order_req_id: str, after_seq: int) -> AsyncGenerator[OrderEvent]:
+        """Replay events after `after_seq`, then tail live ones; stop after the terminal event — at
+        once when that was at or before `after_seq` (a reader resuming an ended order would
+        otherwise wait for ever)."""
+        if after_seq and await self._ended_by(order_req_id, after_seq):
+            return
+        async with aclosing(tail(self._wakeups, order_req_id, after_seq, self.read_after)) as events:
+            async for event in events:
+                yield event
+
+    async def _ended_by(self, order_req_id: str, seq: int) -> bool:
+        rows_of = self._events
+        async with self._sessions() as session:
+            return (await session.scalar(
+                select(rows_of.seq).where(
+                    rows_of.order_req_id == order_req_id, rows_of.seq <= seq,
+                    rows_of.event_type.in_([t.value for t in TERMINAL_EVENT_TYPES]),
+                ).limit(1)
+            )) is not None

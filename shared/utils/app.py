@@ -11,10 +11,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.errors import DomainError
 from shared.telemetry.tracing import instrument_app
+from shared.utils.asgi import answer_headers
 from shared.utils.body_limit import BodySizeLimit
 from shared.utils.health import ReadinessCheck, health_router
 from shared.utils.http_errors import domain_error_response, install_error_handlers, validation_error_response
@@ -47,13 +48,7 @@ class SafeAnswers:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-
-        async def send_marked(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *EVERY_ANSWER]
-            await send(message)
-
-        await self.app(scope, receive, send_marked)
+        await self.app(scope, receive, answer_headers(send, EVERY_ANSWER))
 
 
 class Service(IdempotentService, Protocol):

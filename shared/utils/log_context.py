@@ -15,9 +15,10 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.telemetry.tracing import log_ids
+from shared.utils.asgi import answer_headers
 
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="")
 ORDER_ID: ContextVar[str] = ContextVar("order_id", default="")
@@ -38,12 +39,7 @@ class RequestIds:
         REQUEST_ID.set(request_id)
         ORDER_ID.set(_order_in_path(scope.get("path", "")))
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (HEADER, request_id.encode())]
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, answer_headers(send, [(HEADER, request_id.encode())]))
 
 
 def _order_in_path(path: str) -> str:

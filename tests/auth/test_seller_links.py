@@ -195,4 +195,4 @@ async def test_edit_lock_takes_and_live_streams_are_bounded(open_order, secured_
     assert over.status_code == 429
     for stream in held:
         await stream.aclose()
-    page.check_room("SELLER-001", "ORD-001")  # closed ones make room again
+    await page.open_stream("SELLER-001", "ORD-001")  # closed ones make room again

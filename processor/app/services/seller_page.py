@@ -37,9 +37,10 @@ class SellerPage:
         self._directory = directory
         self._streams: Counter[tuple[str, str]] = Counter()
 
-    def check_room(self, seller_id: str, order_req_id: str) -> None:
-        """Refuse another live stream of this seller's order beyond MAX_STREAMS (429): each holds a
-        reader of the event log."""
+    async def open_stream(self, seller_id: str, order_req_id: str) -> None:
+        """Before a live stream of the seller's order: 404 unless it is invited, 429 beyond MAX_STREAMS
+        open (each holds a reader of the event log)."""
+        await self._views.invitation(seller_id, order_req_id)
         if self._streams[seller_id, order_req_id] >= MAX_STREAMS:
             raise TooManyRequests(f"{MAX_STREAMS} streams of order {order_req_id} are open for seller {seller_id}; "
                                   "close one first")
@@ -66,8 +67,8 @@ class SellerPage:
         return SellerOrderView(order=invitation, proposals=proposals, timeline=timeline, last_seq=last_seen)
 
     async def follow(self, seller_id: str, order_req_id: str, after_seq: int) -> AsyncGenerator[dict[str, Any]]:
-        """The seller's timeline after `after_seq`, live, until the order ends (call `order` first:
-        it checks the invitation)."""
+        """The seller's timeline after `after_seq`, live, until the order ends (call `open_stream`
+        first: it checks the invitation)."""
         own = {p.proposal_id for p in await self._views.proposals(seller_id, order_req_id)}
         key = (seller_id, order_req_id)
         self._streams[key] += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import AbstractContextManager
+from contextvars import Context
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -134,9 +135,11 @@ class RequestUpdater:
     async def close(self) -> None:
         await self._group.close()
 
-    async def apply_batch(self, events: list[OrderEvent], _contexts: object = None) -> list[bool | Exception]:
+    async def apply_batch(self, events: list[OrderEvent], _contexts: list[Context]) -> list[bool | Exception]:
         """Apply events (at most one per order: each stream waits for its last one) in one
-        transaction. Per event: True applied, False duplicate, or the refusal (gap, unknown order)."""
+        transaction. Per event: True applied, False duplicate, or the refusal (gap, unknown order).
+        Nothing here is written on a caller's behalf (each event keeps its own trace), so the
+        submitters' contexts are not needed."""
         outcomes: list[bool | Exception] = []
         async with write_session(self._sessions) as session:
             order_ids = {e.order_req_id for e in events}

@@ -17,7 +17,6 @@ from processor.app.api.deps import SellerDep, SellerLinksDep, SellerPageDep, Sel
 from processor.app.services.seller_page import SellerOrderView
 from shared.errors import Conflict
 from shared.models.common import MAX_SQL_INT, ApiModel, Identifier
-from shared.models.states import TERMINAL_ORDER_STATES
 from shared.utils.http_errors import error_responses
 
 router = APIRouter(tags=["seller page"])
@@ -94,15 +93,10 @@ async def seller_order_events(
     after_seq: Annotated[int, Query(ge=0, le=MAX_SQL_INT, description="Start after this seq (LastSeq)")] = 0,
 ) -> EventSourceResponse:
     seller.require_seller(seller_id, order_req_id)
-    view = await page.order(seller_id, order_req_id)  # 404 before the stream starts, not inside it
-    page.check_room(seller_id, order_req_id)  # 429 beyond a few open streams of this seller's order
-    # An order that has ended, read to its end: nothing will come, the stream ends at once.
-    over = view.order.state in TERMINAL_ORDER_STATES and after_seq >= view.last_seq
+    await page.open_stream(seller_id, order_req_id)  # 404 or 429 before the stream starts, not inside it
     ends_at = None if seller.expires_at is None else asyncio.get_running_loop().time() + seller.expires_at - time.time()
 
     async def events() -> AsyncIterator[ServerSentEvent]:
-        if over:
-            return
         async with aclosing(page.follow(seller_id, order_req_id, after_seq)) as entries:
             while True:
                 try:
